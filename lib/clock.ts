@@ -1,0 +1,7 @@
+/** The source of the current time. Tests pass a clock they can move. */
+export interface Clock {
+  now(): Date;
+}
+
+/** The real clock. */
+export const systemClock: Clock = { now: () => new Date() };
