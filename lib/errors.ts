@@ -57,6 +57,11 @@ export class SsprError extends Error {
     this.details = options.details ?? {};
     this.retryAfterSeconds = options.retryAfterSeconds;
   }
+
+  /** Throws an error about one request field (usable where an expression is needed). */
+  static throw(code: ErrorCode, message: string, field: string): never {
+    throw new SsprError(code, message, { details: { field } });
+  }
 }
 
 /** True when `error` is an {@link SsprError}, optionally with the given code. */

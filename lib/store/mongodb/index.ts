@@ -40,8 +40,8 @@ export interface MongoStoreOptions {
   /** Days audit events are kept (TTL index on `auditEvents.at`). Default: 90. */
   auditRetentionDays?: number;
   /**
-   * Upper bound in milliseconds for one store operation, passed to the driver
-   * as `timeoutMS`; a slower database answers `unavailable`. Default: 5000.
+   * Upper bound in milliseconds for one store operation; a slower database
+   * answers `unavailable` instead of holding the request. Default: 5000.
    */
   operationTimeoutMS?: number;
 }
@@ -94,23 +94,41 @@ function toDoc<T extends { id: string }>(record: T): Omit<T, 'id'> & { _id: stri
   return { _id: id, ...rest };
 }
 
+/** Runs one driver call with the library's error mapping and time bound. */
+type Run = <T>(operation: () => Promise<T>) => Promise<T>;
+
 /**
- * Runs one driver call and turns its failures into the library's errors:
- * a duplicate key becomes `conflict`; any other driver or network failure
- * becomes `unavailable` (the driver's text stays in `cause`, never in a response).
+ * Makes the runner of driver calls. It turns failures into the library's
+ * errors: a duplicate key becomes `conflict`; any other driver or network
+ * failure, or no answer within `timeoutMS`, becomes `unavailable` (the
+ * driver's text stays in `cause`, never in a response). Each call is one
+ * atomic single-document command, so a call that answers late either happened
+ * whole or not at all.
  */
-async function run<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (error instanceof SsprError) throw error;
-    if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) {
-      const field = Object.keys((error.keyPattern as Record<string, unknown> | undefined) ?? {})[0] ?? null;
-      throw new SsprError('conflict', undefined, { details: { field }, cause: error });
+function runner(timeoutMS: number): Run {
+  return async <T>(operation: () => Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new SsprError('unavailable', undefined, { cause: 'timeout' })),
+        timeoutMS,
+      );
+      timer.unref();
+    });
+    try {
+      return await Promise.race([operation(), timeout]);
+    } catch (error) {
+      if (error instanceof SsprError) throw error;
+      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) {
+        const field = Object.keys((error.keyPattern as Record<string, unknown> | undefined) ?? {})[0] ?? null;
+        throw new SsprError('conflict', undefined, { details: { field }, cause: error });
+      }
+      if (error instanceof MongoError) throw new SsprError('unavailable', undefined, { cause: error });
+      throw error;
+    } finally {
+      clearTimeout(timer);
     }
-    if (error instanceof MongoError) throw new SsprError('unavailable', undefined, { cause: error });
-    throw error;
-  }
+  };
 }
 
 function isDuplicateKey(error: unknown): boolean {
@@ -142,15 +160,15 @@ export function mongoStore(db: Db, options: MongoStoreOptions = {}): Store {
   }
   const name = (key: keyof typeof MONGO_COLLECTIONS) => `${prefix}${MONGO_COLLECTIONS[key]}`;
   const collections = {
-    users: db.collection<UserDoc>(name('users'), { timeoutMS }),
-    settings: db.collection<SettingsDoc>(name('settings'), { timeoutMS }),
-    resetFlows: db.collection<FlowDoc>(name('resetFlows'), { timeoutMS }),
-    counters: db.collection<CounterDoc>(name('counters'), { timeoutMS }),
-    lockouts: db.collection<LockoutDoc>(name('lockouts'), { timeoutMS }),
-    outbox: db.collection<OutboxDoc>(name('outbox'), { timeoutMS }),
-    audit: db.collection<AuditDoc>(name('audit'), { timeoutMS }),
+    users: db.collection<UserDoc>(name('users')),
+    settings: db.collection<SettingsDoc>(name('settings')),
+    resetFlows: db.collection<FlowDoc>(name('resetFlows')),
+    counters: db.collection<CounterDoc>(name('counters')),
+    lockouts: db.collection<LockoutDoc>(name('lockouts')),
+    outbox: db.collection<OutboxDoc>(name('outbox')),
+    audit: db.collection<AuditDoc>(name('audit')),
   };
-  return new MongoStore(collections, Math.round(retentionDays * 86_400));
+  return new MongoStore(collections, Math.round(retentionDays * 86_400), runner(timeoutMS));
 }
 
 interface Collections {
@@ -176,20 +194,21 @@ class MongoStore implements Store {
   constructor(
     private readonly collections: Collections,
     private readonly auditRetentionSeconds: number,
+    private readonly run: Run,
   ) {
-    this.users = new MongoUsers(collections.users);
-    this.policy = new MongoPolicy(collections.settings);
-    this.resetFlows = new MongoResetFlows(collections.resetFlows);
-    this.counters = new MongoCounters(collections.counters);
-    this.lockouts = new MongoLockouts(collections.lockouts);
-    this.outbox = new MongoOutbox(collections.outbox);
-    this.audit = new MongoAudit(collections.audit);
+    this.users = new MongoUsers(collections.users, run);
+    this.policy = new MongoPolicy(collections.settings, run);
+    this.resetFlows = new MongoResetFlows(collections.resetFlows, run);
+    this.counters = new MongoCounters(collections.counters, run);
+    this.lockouts = new MongoLockouts(collections.lockouts, run);
+    this.outbox = new MongoOutbox(collections.outbox, run);
+    this.audit = new MongoAudit(collections.audit, run);
   }
 
   async init(): Promise<void> {
     const { users, resetFlows, counters, lockouts, outbox, audit } = this.collections;
     const ensure = <T extends { _id: string }>(collection: Collection<T>, indexes: IndexDescription[]) =>
-      run(() => collection.createIndexes(indexes));
+      this.run(() => collection.createIndexes(indexes));
     await Promise.all([
       ensure(users, [
         {
@@ -244,7 +263,10 @@ function userFilter(query: UserQuery | undefined): Filter<UserDoc> {
 }
 
 class MongoUsers implements UserStore {
-  constructor(private readonly users: Collection<UserDoc>) {}
+  constructor(
+    private readonly users: Collection<UserDoc>,
+    private readonly run: Run,
+  ) {}
 
   async create(input: NewUser): Promise<UserRecord> {
     assertString(input.id, 'id');
@@ -271,12 +293,12 @@ class MongoUsers implements UserStore {
       updatedAt: input.now,
       passwordChangedAt: null,
     };
-    await run(() => this.users.insertOne(toDoc(user)));
+    await this.run(() => this.users.insertOne(toDoc(user)));
     return user;
   }
 
   private async findOne(filter: Filter<UserDoc>): Promise<UserRecord | null> {
-    const doc = await run(() => this.users.findOne(filter));
+    const doc = await this.run(() => this.users.findOne(filter));
     return doc ? fromDoc(doc) : null;
   }
 
@@ -309,7 +331,7 @@ class MongoUsers implements UserStore {
       updatedAt: change.now,
     };
     if (change.emailVerified) set.emailVerified = true;
-    const doc = await run(() =>
+    const doc = await this.run(() =>
       this.users.findOneAndUpdate(
         { _id: id, credentialsVersion: change.expectedVersion },
         { $set: set, $inc: { credentialsVersion: 1 } },
@@ -324,7 +346,7 @@ class MongoUsers implements UserStore {
     assertString(oldHash, 'oldHash');
     assertString(newHash, 'newHash');
     assertDate(now, 'now');
-    const result = await run(() =>
+    const result = await this.run(() =>
       this.users.updateOne(
         { _id: id, passwordHash: oldHash },
         { $set: { passwordHash: newHash, updatedAt: now } },
@@ -336,7 +358,7 @@ class MongoUsers implements UserStore {
   private async updateUser(id: string, now: Date, update: object): Promise<UserRecord | null> {
     assertString(id, 'id');
     assertDate(now, 'now');
-    const doc = await run(() =>
+    const doc = await this.run(() =>
       this.users.findOneAndUpdate(
         { _id: id },
         { ...update, $set: { ...((update as { $set?: object }).$set ?? {}), updatedAt: now } },
@@ -369,18 +391,23 @@ class MongoUsers implements UserStore {
       filter._id = { $gt: options.afterId };
     }
     if (options.limit === 0) return [];
-    const docs = await run(() => this.users.find(filter).sort({ _id: 1 }).limit(options.limit).toArray());
+    const docs = await this.run(() =>
+      this.users.find(filter).sort({ _id: 1 }).limit(options.limit).toArray(),
+    );
     return docs.map((doc) => fromDoc(doc));
   }
 
   async count(query?: UserQuery): Promise<number> {
     const filter = userFilter(query);
-    return run(() => this.users.countDocuments(filter));
+    return this.run(() => this.users.countDocuments(filter));
   }
 }
 
 class MongoPolicy implements PolicyStore {
-  constructor(private readonly settings: Collection<SettingsDoc>) {}
+  constructor(
+    private readonly settings: Collection<SettingsDoc>,
+    private readonly run: Run,
+  ) {}
 
   private static view(doc: SettingsDoc | null): PasswordResetPolicy {
     if (!doc) return { enabled: 'none', groups: [], updatedAt: null, updatedBy: null };
@@ -390,7 +417,7 @@ class MongoPolicy implements PolicyStore {
   }
 
   async getPasswordResetPolicy(): Promise<PasswordResetPolicy> {
-    const doc = await run(() => this.settings.findOne({ _id: RESET_POLICY_ID }));
+    const doc = await this.run(() => this.settings.findOne({ _id: RESET_POLICY_ID }));
     return MongoPolicy.view(doc);
   }
 
@@ -412,7 +439,7 @@ class MongoPolicy implements PolicyStore {
       updatedAt: change.now,
       updatedBy: change.actor,
     };
-    const before = await run(() =>
+    const before = await this.run(() =>
       this.settings.findOneAndUpdate(
         { _id: RESET_POLICY_ID },
         { $set: current },
@@ -424,7 +451,10 @@ class MongoPolicy implements PolicyStore {
 }
 
 class MongoResetFlows implements ResetFlowStore {
-  constructor(private readonly flows: Collection<FlowDoc>) {}
+  constructor(
+    private readonly flows: Collection<FlowDoc>,
+    private readonly run: Run,
+  ) {}
 
   async create(flow: ResetFlowRecord): Promise<void> {
     assertString(flow.id, 'id');
@@ -433,17 +463,19 @@ class MongoResetFlows implements ResetFlowStore {
     assertString(flow.accountKey, 'accountKey');
     assertNullableString(flow.codeHash, 'codeHash');
     assertDate(flow.expiresAt, 'expiresAt');
-    await run(() => this.flows.insertOne(toDoc(flow)));
+    await this.run(() => this.flows.insertOne(toDoc(flow)));
   }
 
   async get(id: string): Promise<ResetFlowRecord | null> {
     assertString(id, 'id');
-    const doc = await run(() => this.flows.findOne({ _id: id }));
+    const doc = await this.run(() => this.flows.findOne({ _id: id }));
     return doc ? fromDoc(doc) : null;
   }
 
   private async update(filter: Filter<FlowDoc>, update: object): Promise<ResetFlowRecord | null> {
-    const doc = await run(() => this.flows.findOneAndUpdate(filter, update, { returnDocument: 'after' }));
+    const doc = await this.run(() =>
+      this.flows.findOneAndUpdate(filter, update, { returnDocument: 'after' }),
+    );
     return doc ? fromDoc(doc) : null;
   }
 
@@ -510,13 +542,16 @@ class MongoResetFlows implements ResetFlowStore {
       assertString(options.exceptId, 'exceptId');
       filter._id = { $ne: options.exceptId };
     }
-    const result = await run(() => this.flows.updateMany(filter, { $set: { state: 'cancelled' } }));
+    const result = await this.run(() => this.flows.updateMany(filter, { $set: { state: 'cancelled' } }));
     return result.modifiedCount;
   }
 }
 
 class MongoCounters implements CounterStore {
-  constructor(private readonly counters: Collection<CounterDoc>) {}
+  constructor(
+    private readonly counters: Collection<CounterDoc>,
+    private readonly run: Run,
+  ) {}
 
   async hit(
     key: string,
@@ -529,7 +564,7 @@ class MongoCounters implements CounterStore {
     // Three conditional single-document steps instead of read-modify-write:
     // count in the running window, else restart an ended window, else create.
     for (let attempt = 0; attempt < 5; attempt += 1) {
-      const counted = await run(() =>
+      const counted = await this.run(() =>
         this.counters.findOneAndUpdate(
           { _id: key, resetAt: { $gt: now } },
           { $inc: { count: 1 } },
@@ -538,7 +573,7 @@ class MongoCounters implements CounterStore {
       );
       if (counted) return { count: counted.count, resetAt: counted.resetAt };
       const resetAt = new Date(now.getTime() + options.windowMs);
-      const restarted = await run(() =>
+      const restarted = await this.run(() =>
         this.counters.findOneAndUpdate(
           { _id: key, resetAt: { $lte: now } },
           { $set: { count: 1, resetAt } },
@@ -547,7 +582,7 @@ class MongoCounters implements CounterStore {
       );
       if (restarted) return { count: restarted.count, resetAt: restarted.resetAt };
       try {
-        await run(() => this.counters.insertOne({ _id: key, count: 1, resetAt }));
+        await this.run(() => this.counters.insertOne({ _id: key, count: 1, resetAt }));
         return { count: 1, resetAt };
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
@@ -559,18 +594,21 @@ class MongoCounters implements CounterStore {
   async peek(key: string, now: Date): Promise<{ count: number; resetAt: Date | null }> {
     assertString(key, 'key');
     assertDate(now, 'now');
-    const doc = await run(() => this.counters.findOne({ _id: key, resetAt: { $gt: now } }));
+    const doc = await this.run(() => this.counters.findOne({ _id: key, resetAt: { $gt: now } }));
     return doc ? { count: doc.count, resetAt: doc.resetAt } : { count: 0, resetAt: null };
   }
 
   async reset(key: string): Promise<void> {
     assertString(key, 'key');
-    await run(() => this.counters.deleteOne({ _id: key }));
+    await this.run(() => this.counters.deleteOne({ _id: key }));
   }
 }
 
 class MongoLockouts implements LockoutStore {
-  constructor(private readonly lockouts: Collection<LockoutDoc>) {}
+  constructor(
+    private readonly lockouts: Collection<LockoutDoc>,
+    private readonly run: Run,
+  ) {}
 
   private static view(doc: LockoutDoc): LockoutRecord {
     return { key: doc._id, failures: doc.failures, level: doc.level, lockedUntil: doc.lockedUntil ?? null };
@@ -578,7 +616,7 @@ class MongoLockouts implements LockoutStore {
 
   async get(key: string): Promise<LockoutRecord | null> {
     assertString(key, 'key');
-    const doc = await run(() => this.lockouts.findOne({ _id: key }));
+    const doc = await this.run(() => this.lockouts.findOne({ _id: key }));
     return doc ? MongoLockouts.view(doc) : null;
   }
 
@@ -594,7 +632,7 @@ class MongoLockouts implements LockoutStore {
     let counted: LockoutDoc | null = null;
     for (let attempt = 0; attempt < 3 && !counted; attempt += 1) {
       try {
-        counted = await run(() =>
+        counted = await this.run(() =>
           this.lockouts.findOneAndUpdate(
             { _id: key },
             { $inc: { failures: 1 }, $setOnInsert: { level: 0, lockedUntil: null }, $max: { expiresAt } },
@@ -611,7 +649,7 @@ class MongoLockouts implements LockoutStore {
     // Lock only if nobody changed the record since our increment: exactly one
     // failure crosses the threshold.
     const lockedUntil = new Date(now.getTime() + options.lockMs(counted.level));
-    const locked = await run(() =>
+    const locked = await this.run(() =>
       this.lockouts.findOneAndUpdate(
         { _id: key, failures: counted.failures, level: counted.level },
         {
@@ -629,12 +667,15 @@ class MongoLockouts implements LockoutStore {
 
   async clear(key: string): Promise<void> {
     assertString(key, 'key');
-    await run(() => this.lockouts.deleteOne({ _id: key }));
+    await this.run(() => this.lockouts.deleteOne({ _id: key }));
   }
 }
 
 class MongoOutbox implements OutboxStore {
-  constructor(private readonly outbox: Collection<OutboxDoc>) {}
+  constructor(
+    private readonly outbox: Collection<OutboxDoc>,
+    private readonly run: Run,
+  ) {}
 
   async enqueue(message: OutboxMessage): Promise<void> {
     assertString(message.id, 'id');
@@ -642,14 +683,14 @@ class MongoOutbox implements OutboxStore {
     assertString(message.subject, 'subject');
     assertString(message.text, 'text');
     assertString(message.html, 'html');
-    await run(() => this.outbox.insertOne(toDoc(message)));
+    await this.run(() => this.outbox.insertOne(toDoc(message)));
   }
 
   async claim(owner: string, options: { now: Date; leaseUntil: Date }): Promise<OutboxMessage | null> {
     assertString(owner, 'owner');
     assertDate(options.now, 'now');
     assertDate(options.leaseUntil, 'leaseUntil');
-    const doc = await run(() =>
+    const doc = await this.run(() =>
       this.outbox.findOneAndUpdate(
         {
           notBefore: { $lte: options.now },
@@ -665,7 +706,7 @@ class MongoOutbox implements OutboxStore {
   async complete(id: string, owner: string): Promise<boolean> {
     assertString(id, 'id');
     assertString(owner, 'owner');
-    const result = await run(() => this.outbox.deleteOne({ _id: id, leaseOwner: owner }));
+    const result = await this.run(() => this.outbox.deleteOne({ _id: id, leaseOwner: owner }));
     return result.deletedCount === 1;
   }
 
@@ -674,7 +715,7 @@ class MongoOutbox implements OutboxStore {
     assertString(owner, 'owner');
     assertDate(options.notBefore, 'notBefore');
     assertString(options.error, 'error');
-    const result = await run(() =>
+    const result = await this.run(() =>
       this.outbox.updateOne(
         { _id: id, leaseOwner: owner },
         {
@@ -695,18 +736,21 @@ class MongoOutbox implements OutboxStore {
   }
 
   async size(): Promise<number> {
-    return run(() => this.outbox.countDocuments({}));
+    return this.run(() => this.outbox.countDocuments({}));
   }
 }
 
 class MongoAudit implements AuditStore {
-  constructor(private readonly audit: Collection<AuditDoc>) {}
+  constructor(
+    private readonly audit: Collection<AuditDoc>,
+    private readonly run: Run,
+  ) {}
 
   async record(event: AuditEvent): Promise<void> {
     assertString(event.id, 'id');
     assertString(event.type, 'type');
     assertDate(event.at, 'at');
-    await run(() => this.audit.insertOne(toDoc(event)));
+    await this.run(() => this.audit.insertOne(toDoc(event)));
   }
 
   async query(query: AuditQuery): Promise<AuditEvent[]> {
@@ -733,7 +777,7 @@ class MongoAudit implements AuditStore {
     }
     if (and.length > 0) filter.$and = and;
     if (query.limit === 0) return [];
-    const docs = await run(() =>
+    const docs = await this.run(() =>
       this.audit.find(filter).sort({ at: -1, _id: -1 }).limit(query.limit).toArray(),
     );
     return docs.map((doc) => fromDoc(doc));

@@ -1,0 +1,55 @@
+import type { ErrorRequestHandler, Request } from 'express';
+import { SsprError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { errorPage } from '../views/signin.js';
+import { fromBodyParserError } from './body.js';
+import { fromCsrfError } from './csrf.js';
+import { wantsJson } from './negotiate.js';
+import type { Pages } from './pages.js';
+
+/**
+ * How a router shows an error on its own page (a form with the error beside
+ * it) instead of the generic error page. Set on `res.locals.ssprErrorView`.
+ */
+export type ErrorView = (error: SsprError, req: Request) => string;
+
+/** Turns anything thrown into a catalogue error; unknown errors become `internal_error`. */
+export function toSsprError(error: unknown): { error: SsprError; expected: boolean } {
+  if (error instanceof SsprError) return { error, expected: true };
+  const mapped = fromBodyParserError(error) ?? fromCsrfError(error);
+  if (mapped) return { error: mapped, expected: true };
+  return { error: new SsprError('internal_error'), expected: false };
+}
+
+/**
+ * The one error handler. It renders every error from the catalogue, as JSON
+ * (`{"error": {"code", "message", ...details}}`) or as a page, and never
+ * sends a stack trace or driver text.
+ */
+export function errorHandler(deps: { logger: Logger; pages: Pages }): ErrorRequestHandler {
+  return (thrown, req, res, next) => {
+    if (res.headersSent) return next(thrown);
+    const { error, expected } = toSsprError(thrown);
+    if (!expected || error.status >= 500) {
+      const cause = error.cause ?? thrown;
+      deps.logger.error('http.error', {
+        code: error.code,
+        method: req.method,
+        path: req.originalUrl.split('?')[0],
+        error: cause instanceof Error ? cause.name : typeof cause,
+        message: cause instanceof Error && !expected ? cause.message : undefined,
+      });
+    }
+    res.set('Cache-Control', 'no-store');
+    if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
+    if (wantsJson(req)) {
+      res
+        .status(error.status)
+        .json({ error: { ...error.details, code: error.code, message: error.message } });
+      return;
+    }
+    const view = res.locals.ssprErrorView as ErrorView | undefined;
+    const markup = view ? view(error, req) : errorPage(deps.pages.context(req, null), error.message);
+    deps.pages.send(res, markup, error.status);
+  };
+}

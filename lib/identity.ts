@@ -1,0 +1,141 @@
+import type { ErrorRequestHandler, Router } from 'express';
+import { Strategy as LocalStrategy } from 'passport-local';
+import { Accounts, type SsprUser, toSsprUser } from './accounts/accounts.js';
+import { boundedHasher } from './accounts/bounded-hasher.js';
+import { AuditLog } from './audit/audit-log.js';
+import { isSsprError } from './errors.js';
+import { createCsrf } from './http/csrf.js';
+import { errorHandler } from './http/error-handler.js';
+import { Pages } from './http/pages.js';
+import { type IdentityOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { randomId } from './random.js';
+import { ResetScopeReader } from './reset/scope.js';
+import { Lockout } from './signin/lockout.js';
+import { createSignInRouter } from './signin/router.js';
+import { SignInService } from './signin/service.js';
+
+/** What Passport keeps in the session: the user id and the credentials version it was made with. */
+export interface SessionPayload {
+  id: string;
+  v: number;
+}
+
+type Done<T> = (error: unknown, result?: T) => void;
+
+/** What `createIdentity` returns. */
+export interface Identity {
+  /** A passport-local strategy (name `local`) that checks names and passwords with argon2id and the lockout. */
+  readonly strategy: LocalStrategy;
+  /** Pass to `passport.serializeUser`: keeps the user id and credentials version. */
+  readonly serializeUser: (user: Express.User, done: Done<SessionPayload>) => void;
+  /** Pass to `passport.deserializeUser`: a session made before the last password change is signed out. */
+  readonly deserializeUser: (payload: unknown, done: Done<SsprUser | false>) => void;
+  /** `GET /signin`, `POST /signin`, `POST /signout`, `GET /session`, `GET /csrf`; mount with `app.use('/auth', ...)`. */
+  readonly signInRouter: Router;
+  /** The accounts API. */
+  readonly users: Accounts;
+  /** Renders errors from express-sspr (and anything else) in the documented JSON and page formats. */
+  readonly errorHandler: ErrorRequestHandler;
+  /** The options in force, after defaults. */
+  readonly options: Readonly<ResolvedOptions>;
+  /** Stops background work. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds everything from one options object: validates the options (a bad
+ * one throws a `TypeError` naming it), prepares the store's indexes, and
+ * wires the services into the Passport strategy and the routers.
+ */
+export async function createIdentity(options: IdentityOptions): Promise<Identity> {
+  const resolved = resolveOptions(options);
+  const { store, clock, random, logger } = resolved;
+  await store.init();
+
+  const hasher = boundedHasher(resolved.hasher, resolved.hashing);
+  // A real hash of a random password with the current parameters: verifying
+  // against it costs what verifying a real account costs.
+  const dummyHash = await resolved.hasher.hash(randomId(random, 24));
+  const audit = new AuditLog(store.audit, clock, random, logger);
+  const lockout = new Lockout(store.lockouts, clock, resolved.lockout);
+  const scope = new ResetScopeReader(store.policy, clock);
+  const pages = new Pages(resolved.branding);
+  const csrf = createCsrf();
+  const users = new Accounts(store.users, {
+    hasher,
+    policy: resolved.passwordPolicy,
+    clock,
+    random,
+    audit,
+    signInName: resolved.signInName,
+    companyName: resolved.branding.companyName,
+  });
+  const signIn = new SignInService({
+    users: store.users,
+    hasher,
+    policy: resolved.passwordPolicy,
+    lockout,
+    audit,
+    clock,
+    logger,
+    signInName: resolved.signInName,
+    dummyHash,
+  });
+
+  const strategy = new LocalStrategy(
+    { usernameField: resolved.signInName, passwordField: 'password', passReqToCallback: true },
+    (req, name, password, done) => {
+      signIn
+        .authenticate({ name, password, ip: req.ip ?? null })
+        .then((user) => done(null, toSsprUser(user)))
+        .catch((error: unknown) => {
+          if (isSsprError(error, 'invalid_credentials')) done(null, false, { message: error.message });
+          else done(error);
+        });
+    },
+  );
+
+  const signInRouter = createSignInRouter({
+    service: signIn,
+    scope,
+    csrf,
+    pages,
+    counters: store.counters,
+    clock,
+    signInName: resolved.signInName,
+    afterSignInUrl: resolved.afterSignInUrl,
+    bodyLimit: resolved.bodyLimit,
+    rateLimits: resolved.rateLimits,
+    sessionCookieName: resolved.sessionCookieName,
+  });
+  const handleErrors = errorHandler({ logger, pages });
+  signInRouter.use(handleErrors);
+
+  return {
+    strategy,
+    serializeUser(user, done) {
+      const candidate = user as Partial<SsprUser>;
+      if (typeof candidate.id !== 'string' || typeof candidate.credentialsVersion !== 'number') {
+        done(new TypeError('express-sspr serializeUser: not an express-sspr user'));
+        return;
+      }
+      done(null, { id: candidate.id, v: candidate.credentialsVersion });
+    },
+    deserializeUser(payload, done) {
+      const session = payload as Partial<SessionPayload> | null;
+      if (!session || typeof session.id !== 'string' || typeof session.v !== 'number') {
+        done(null, false);
+        return;
+      }
+      store.users
+        .findById(session.id)
+        .then((user) => done(null, user && user.credentialsVersion === session.v ? toSsprUser(user) : false))
+        .catch((error: unknown) => done(error));
+    },
+    signInRouter,
+    users,
+    errorHandler: handleErrors,
+    options: resolved,
+    async close() {},
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * express-sspr: local-account sign-in and self-service password reset for
+ * Express and Passport. This is the one public entry point.
+ */
+export type { CreateUserInput, PublicUser, SsprUser } from './accounts/accounts.js';
+export { Accounts } from './accounts/accounts.js';
+export {
+  type Argon2Parameters,
+  argon2Hasher,
+  DEFAULT_ARGON2_PARAMETERS,
+  type PasswordHasher,
+} from './accounts/hasher.js';
+export * from './accounts/password-policy.js';
+export type { AuditEventType } from './audit/audit-log.js';
+export { type Clock, systemClock } from './clock.js';
+export { ERROR_CATALOGUE, type ErrorCode, type ErrorDetails, isSsprError, SsprError } from './errors.js';
+export { createIdentity, type Identity, type SessionPayload } from './identity.js';
+export { jsonLogger, type LogFields, type Logger, silentLogger } from './logger.js';
+export type {
+  BrandingOptions,
+  HashingLimits,
+  IdentityOptions,
+  LockoutOptions,
+  RateLimit,
+  RateLimitOptions,
+  ResolvedOptions,
+} from './options.js';
+export { DEFAULTS } from './options.js';
+export { cryptoRandom, type Random } from './random.js';
+export { type MemoryStoreOptions, memoryStore } from './store/memory/index.js';
+export { MONGO_COLLECTIONS, type MongoStoreOptions, mongoStore } from './store/mongodb/index.js';
+export type * from './store/types.js';
