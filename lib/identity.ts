@@ -8,8 +8,14 @@ import { createCsrf } from './http/csrf.js';
 import { errorHandler } from './http/error-handler.js';
 import { Pages } from './http/pages.js';
 import { type IdentityOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { PolicyAdmin } from './admin/policy.js';
+import { en } from './i18n/en.js';
+import { Outbox } from './mail/outbox.js';
+import type { MailContext } from './mail/templates.js';
 import { randomId } from './random.js';
+import { createResetRouter } from './reset/router.js';
 import { ResetScopeReader } from './reset/scope.js';
+import { ResetService } from './reset/service.js';
 import { Lockout } from './signin/lockout.js';
 import { createSignInRouter } from './signin/router.js';
 import { SignInService } from './signin/service.js';
@@ -32,8 +38,14 @@ export interface Identity {
   readonly deserializeUser: (payload: unknown, done: Done<SsprUser | false>) => void;
   /** `GET /signin`, `POST /signin`, `POST /signout`, `GET /session`, `GET /csrf`; mount with `app.use('/auth', ...)`. */
   readonly signInRouter: Router;
+  /** The self-service password reset flow; mount with `app.use('/auth', ...)`. Needs the `mailer` option. */
+  readonly resetRouter: Router;
   /** The accounts API. */
   readonly users: Accounts;
+  /** The password reset policy: `get()`, and `set({ enabled, groups }, { actor })` with audit. */
+  readonly policy: PolicyAdmin;
+  /** The mail outbox; `deliverDue()` sends what is due now (the background worker calls it too). */
+  readonly outbox: Outbox;
   /** Renders errors from express-sspr (and anything else) in the documented JSON and page formats. */
   readonly errorHandler: ErrorRequestHandler;
   /** The options in force, after defaults. */
@@ -111,6 +123,71 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   const handleErrors = errorHandler({ logger, pages });
   signInRouter.use(handleErrors);
 
+  const outbox = new Outbox(store.outbox, {
+    mailer: resolved.mailer,
+    clock,
+    random,
+    audit,
+    logger,
+    options: resolved.outbox,
+  });
+  if (resolved.outbox.worker) outbox.start();
+  const siteUrl = resolved.baseUrl === null ? null : `${resolved.baseUrl}${resolved.mountPath}`;
+  const mailContext = (lang: string | null): MailContext => {
+    void lang;
+    return {
+      companyName: resolved.branding.companyName,
+      accentColor: resolved.branding.accentColor,
+      logoUrl:
+        resolved.branding.logoUrl === null
+          ? null
+          : resolved.branding.logoUrl.startsWith('https://')
+            ? resolved.branding.logoUrl
+            : resolved.baseUrl === null
+              ? null
+              : `${resolved.baseUrl}${resolved.branding.logoUrl}`,
+      messages: en,
+      lang: 'en',
+    };
+  };
+  const reset = new ResetService({
+    store,
+    scope,
+    accounts: users,
+    hasher,
+    lockout,
+    outbox,
+    audit,
+    clock,
+    random,
+    logger,
+    secret: resolved.secret,
+    options: resolved.reset,
+    templates: resolved.mailTemplates,
+    mailContext,
+    urls: {
+      verify: siteUrl === null ? null : `${siteUrl}/reset/verify`,
+      signIn: siteUrl === null ? null : `${siteUrl}/signin`,
+    },
+  });
+  const resetRouter = createResetRouter({
+    service: reset,
+    csrf,
+    pages,
+    counters: store.counters,
+    clock,
+    random,
+    bodyLimit: resolved.bodyLimit,
+    rateLimit: resolved.rateLimits.other,
+    passwordPolicy: resolved.passwordPolicy,
+    options: resolved.reset,
+  });
+  if (resolved.mailer === null) {
+    logger.warn('reset.no_mailer', { hint: 'pass the mailer option; reset codes stay queued until then' });
+  }
+  resetRouter.use(handleErrors);
+  const policy = new PolicyAdmin(store.policy, { audit, clock, scope });
+
   return {
     strategy,
     serializeUser(user, done) {
@@ -133,9 +210,14 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
         .catch((error: unknown) => done(error));
     },
     signInRouter,
+    resetRouter,
     users,
+    policy,
+    outbox,
     errorHandler: handleErrors,
     options: resolved,
-    async close() {},
+    async close() {
+      await outbox.stop();
+    },
   };
 }

@@ -5,6 +5,10 @@ import {
   type PasswordPolicyPreset,
 } from './accounts/password-policy.js';
 import { type Clock, systemClock } from './clock.js';
+import type { Mailer } from './mail/mailer.js';
+import { OUTBOX_DEFAULTS, type OutboxOptions } from './mail/outbox.js';
+import { defaultMailTemplates, type MailTemplates } from './mail/templates.js';
+import { RESET_DEFAULTS, type ResetOptions } from './reset/service.js';
 import { jsonLogger, type Logger } from './logger.js';
 import { cryptoRandom, type Random } from './random.js';
 import type { Store } from './store/types.js';
@@ -59,6 +63,21 @@ export interface IdentityOptions {
   store: Store;
   /** HMAC key for verification codes and session binding; at least 32 bytes. Required. */
   secret: string | Buffer;
+  /** Sends mail from the outbox: `nodemailerMailer(transport)`. Required for password reset. */
+  mailer?: Mailer;
+  /**
+   * The app's public origin (and base path), e.g. `https://app.example.com`. Mail links are
+   * built from it, never from the request's Host header. Default: none (mail carries no links).
+   */
+  baseUrl?: string;
+  /** Where the routers are mounted, for mail links. Default: `'/auth'`. */
+  mountPath?: string;
+  /** Self-service password reset settings. */
+  reset?: ResetOptions;
+  /** Mail outbox delivery settings; `worker: false` leaves delivery to `idp.outbox.deliverDue()`. */
+  outbox?: OutboxOptions & { worker?: boolean };
+  /** Replaces some or all of the mail templates. */
+  mailTemplates?: Partial<MailTemplates>;
   /** What users sign in with. Default: `'email'`. */
   signInName?: 'email' | 'username';
   /** Company branding. */
@@ -93,6 +112,12 @@ export interface IdentityOptions {
 export interface ResolvedOptions {
   store: Store;
   secret: Buffer;
+  mailer: Mailer | null;
+  baseUrl: string | null;
+  mountPath: string;
+  reset: Required<ResetOptions>;
+  outbox: Required<OutboxOptions> & { worker: boolean };
+  mailTemplates: MailTemplates;
   signInName: 'email' | 'username';
   branding: Required<Omit<BrandingOptions, 'logoUrl'>> & { logoUrl: string | null };
   passwordPolicy: PasswordPolicy;
@@ -123,6 +148,7 @@ export const DEFAULTS = {
   afterSignInUrl: '/',
   bodyLimit: '8kb',
   sessionCookieName: 'connect.sid',
+  mountPath: '/auth',
 } as const;
 
 const CSS_COLOR =
@@ -151,6 +177,12 @@ function rateLimit(value: unknown, option: string, fallback: RateLimit): RateLim
     max: positiveInteger(value.max, `${option}.max`, fallback.max),
     windowMs: positiveInteger(value.windowMs, `${option}.windowMs`, fallback.windowMs),
   };
+}
+
+function flag(value: unknown, option: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') fail(option, 'must be true or false');
+  return value;
 }
 
 function optionalString(value: unknown, option: string, fallback: string): string {
@@ -242,9 +274,73 @@ export function resolveOptions(options: IdentityOptions): ResolvedOptions {
   const bodyLimit = optionalString(options.bodyLimit, 'bodyLimit', DEFAULTS.bodyLimit);
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) fail('bodyLimit', "must look like '8kb'");
 
+  const mailer = options.mailer ?? null;
+  if (mailer !== null && (!isRecord(mailer) || typeof (mailer as { send?: unknown }).send !== 'function')) {
+    fail('mailer', 'must have send(message), e.g. nodemailerMailer(transport)');
+  }
+  let baseUrl: string | null = null;
+  if (options.baseUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(optionalString(options.baseUrl, 'baseUrl', ''));
+    } catch {
+      fail('baseUrl', 'must be an absolute http(s) URL such as https://app.example.com');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('baseUrl', 'must be an http(s) URL');
+    baseUrl = url.href.replace(/\/+$/, '');
+  }
+  const mountPath = localPath(options.mountPath, 'mountPath', DEFAULTS.mountPath).replace(/\/+$/, '');
+  const resetInput = options.reset ?? {};
+  if (!isRecord(resetInput)) fail('reset', 'must be an object');
+  const reset: Required<ResetOptions> = {
+    codeDigits: positiveInteger(resetInput.codeDigits, 'reset.codeDigits', RESET_DEFAULTS.codeDigits),
+    codeTtlMs: positiveInteger(resetInput.codeTtlMs, 'reset.codeTtlMs', RESET_DEFAULTS.codeTtlMs),
+    flowTtlMs: positiveInteger(resetInput.flowTtlMs, 'reset.flowTtlMs', RESET_DEFAULTS.flowTtlMs),
+    maxAttempts: positiveInteger(resetInput.maxAttempts, 'reset.maxAttempts', RESET_DEFAULTS.maxAttempts),
+    resendAfterMs: positiveInteger(resetInput.resendAfterMs, 'reset.resendAfterMs', RESET_DEFAULTS.resendAfterMs),
+    maxCodesPerFlow: positiveInteger(resetInput.maxCodesPerFlow, 'reset.maxCodesPerFlow', RESET_DEFAULTS.maxCodesPerFlow),
+    maxEmailsPerHour: positiveInteger(
+      resetInput.maxEmailsPerHour,
+      'reset.maxEmailsPerHour',
+      RESET_DEFAULTS.maxEmailsPerHour,
+    ),
+    maxWrongCodesPerHour: positiveInteger(
+      resetInput.maxWrongCodesPerHour,
+      'reset.maxWrongCodesPerHour',
+      RESET_DEFAULTS.maxWrongCodesPerHour,
+    ),
+    notifyUnknownRecipients: flag(resetInput.notifyUnknownRecipients, 'reset.notifyUnknownRecipients', false),
+    signInAfterReset: flag(resetInput.signInAfterReset, 'reset.signInAfterReset', false),
+  };
+  if (reset.codeDigits < 6 || reset.codeDigits > 10) fail('reset.codeDigits', 'must be 6 to 10');
+  if (reset.codeTtlMs > reset.flowTtlMs) fail('reset.codeTtlMs', 'must not exceed reset.flowTtlMs');
+  const outboxInput = options.outbox ?? {};
+  if (!isRecord(outboxInput)) fail('outbox', 'must be an object');
+  const outbox = {
+    maxAttempts: positiveInteger(outboxInput.maxAttempts, 'outbox.maxAttempts', OUTBOX_DEFAULTS.maxAttempts),
+    backoffMs: positiveInteger(outboxInput.backoffMs, 'outbox.backoffMs', OUTBOX_DEFAULTS.backoffMs),
+    maxBackoffMs: positiveInteger(outboxInput.maxBackoffMs, 'outbox.maxBackoffMs', OUTBOX_DEFAULTS.maxBackoffMs),
+    leaseMs: positiveInteger(outboxInput.leaseMs, 'outbox.leaseMs', OUTBOX_DEFAULTS.leaseMs),
+    pollMs: positiveInteger(outboxInput.pollMs, 'outbox.pollMs', OUTBOX_DEFAULTS.pollMs),
+    worker: flag(outboxInput.worker, 'outbox.worker', true),
+  };
+  const templateInput = options.mailTemplates ?? {};
+  if (!isRecord(templateInput)) fail('mailTemplates', 'must be an object of template functions');
+  for (const [name, value] of Object.entries(templateInput)) {
+    if (!Object.hasOwn(defaultMailTemplates, name)) fail(`mailTemplates.${name}`, 'is not a known mail template');
+    if (typeof value !== 'function') fail(`mailTemplates.${name}`, 'must be a function');
+  }
+  const mailTemplates: MailTemplates = { ...defaultMailTemplates, ...(templateInput as Partial<MailTemplates>) };
+
   return {
     store,
     secret,
+    mailer,
+    baseUrl,
+    mountPath,
+    reset,
+    outbox,
+    mailTemplates,
     signInName,
     branding: {
       companyName: optionalString(

@@ -155,7 +155,7 @@ export class Accounts {
   ): string {
     const result = this.deps.policy.check(password, { ...context, companyName: this.deps.companyName });
     if (!result.ok) {
-      throw new SsprError('weak_password', result.problems.map((problem) => problem.message).join(' '), {
+      throw new SsprError('weak_password', undefined, {
         details: {
           reasons: result.problems.map((problem) => ({ code: problem.code, message: problem.message })),
         },

@@ -148,14 +148,15 @@ export interface ResetFlowStore {
   recordWrongCode(id: string, maxAttempts: number, now: Date): Promise<ResetFlowRecord | null>;
   /**
    * Moves the flow from `from` to `to`, only while it is in `from` and
-   * unexpired (and, for `code_sent`, under `maxAttempts` when given).
-   * Exactly one of many concurrent callers wins; the others get null.
+   * unexpired, under `maxAttempts` wrong codes when given, and with its code
+   * unexpired when `requireLiveCode` is set. Exactly one of many concurrent
+   * callers wins; the others get null.
    */
   transition(
     id: string,
     from: ResetFlowState,
     to: ResetFlowState,
-    options: { now: Date; maxAttempts?: number },
+    options: { now: Date; maxAttempts?: number; requireLiveCode?: boolean },
   ): Promise<ResetFlowRecord | null>;
   /**
    * Replaces the code, only while the flow is `code_sent`, unexpired, past

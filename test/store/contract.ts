@@ -371,6 +371,16 @@ export function storeContract(hooks: ContractHooks): void {
       assert.equal(result, null);
     });
 
+    it('refuses to verify with an expired code, in the query itself', async () => {
+      const flow = newFlow(clock);
+      await store.resetFlows.create(flow);
+      clock.advance(10 * MINUTE);
+      const options = { now: clock.now(), maxAttempts: 5, requireLiveCode: true };
+      assert.equal(await store.resetFlows.transition(flow.id, 'code_sent', 'verified', options), null);
+      const withoutCodeCheck = await store.resetFlows.transition(flow.id, 'code_sent', 'verified', { now: clock.now() });
+      assert.equal(withoutCodeCheck?.state, 'verified');
+    });
+
     it('replaces the code only after resendAfter and under the cap of codes sent', async () => {
       const flow = newFlow(clock);
       await store.resetFlows.create(flow);

@@ -4,6 +4,7 @@ import { Passport } from 'passport';
 import supertest from 'supertest';
 import { createIdentity, type Identity } from '../../lib/identity.js';
 import type { LogFields, Logger } from '../../lib/logger.js';
+import type { Mailer } from '../../lib/mail/mailer.js';
 import type { IdentityOptions } from '../../lib/options.js';
 import { memoryStore } from '../../lib/store/memory/index.js';
 import type { Store } from '../../lib/store/types.js';
@@ -47,13 +48,25 @@ export async function buildTestApp(
     clock?: ManualClock;
     sessionStore?: SessionStore;
     trustProxy?: string | number | boolean;
+    /** Where mail goes; without it the outbox keeps everything. */
+    mailer?: Mailer;
     identity?: Partial<IdentityOptions>;
   } = {},
 ): Promise<TestApp> {
   const clock = options.clock ?? new ManualClock();
   const store = options.store ?? memoryStore({ clock, warn: () => {} });
   const logger = new CapturingLogger();
-  const idp = await createIdentity({ store, secret: TEST_SECRET, clock, logger, ...options.identity });
+  const idp = await createIdentity({
+    store,
+    secret: TEST_SECRET,
+    clock,
+    logger,
+    baseUrl: 'https://app.example.com',
+    branding: { companyName: 'Contoso' },
+    outbox: { worker: false },
+    ...(options.mailer ? { mailer: options.mailer } : {}),
+    ...options.identity,
+  });
   const passport = new Passport();
   passport.use(idp.strategy);
   passport.serializeUser(idp.serializeUser);
@@ -73,6 +86,7 @@ export async function buildTestApp(
   app.use(passport.initialize());
   app.use(passport.session());
   app.use('/auth', idp.signInRouter);
+  app.use('/auth', idp.resetRouter);
   app.get('/private', (req, res) => {
     if (!req.user) return res.status(401).json({ signedIn: false });
     res.json({ signedIn: true });
@@ -86,7 +100,8 @@ export async function agentWithCsrf(app: Express) {
   const agent = supertest.agent(app);
   const response = await agent.get('/auth/csrf').set('Accept', 'application/json').expect(200);
   const csrfToken = (response.body as { csrfToken: string }).csrfToken;
-  return { agent, csrfToken };
+  const sid = sessionCookie(response);
+  return { agent, csrfToken, cookie: sid ? `connect.sid=${sid}` : '' };
 }
 
 /** Reads the `connect.sid` cookie value from a response. */

@@ -330,11 +330,12 @@ class MemoryResetFlows implements ResetFlowStore {
     id: string,
     from: ResetFlowRecord['state'],
     to: ResetFlowRecord['state'],
-    options: { now: Date; maxAttempts?: number },
+    options: { now: Date; maxAttempts?: number; requireLiveCode?: boolean },
   ): Promise<ResetFlowRecord | null> {
     const flow = this.live(id, options.now);
     if (!flow || flow.state !== from) return null;
     if (options.maxAttempts !== undefined && flow.attempts >= options.maxAttempts) return null;
+    if (options.requireLiveCode && flow.codeExpiresAt.getTime() <= options.now.getTime()) return null;
     flow.state = to;
     if (to === 'verified') flow.verifiedAt = options.now;
     if (to === 'completed') flow.completedAt = options.now;

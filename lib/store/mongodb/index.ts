@@ -493,11 +493,12 @@ class MongoResetFlows implements ResetFlowStore {
     id: string,
     from: ResetFlowState,
     to: ResetFlowState,
-    options: { now: Date; maxAttempts?: number },
+    options: { now: Date; maxAttempts?: number; requireLiveCode?: boolean },
   ): Promise<ResetFlowRecord | null> {
     assertString(id, 'id');
     assertDate(options.now, 'now');
     const filter: Filter<FlowDoc> = { _id: id, state: from, expiresAt: { $gt: options.now } };
+    if (options.requireLiveCode) filter.codeExpiresAt = { $gt: options.now };
     if (options.maxAttempts !== undefined) {
       assertPositiveInteger(options.maxAttempts, 'maxAttempts');
       filter.attempts = { $lt: options.maxAttempts };

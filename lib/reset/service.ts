@@ -1,0 +1,364 @@
+import type { Accounts } from '../accounts/accounts.js';
+import type { PasswordHasher } from '../accounts/hasher.js';
+import { isValidEmail, normalizeEmail } from '../accounts/normalize.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Clock } from '../clock.js';
+import { SsprError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { MailContext, MailTemplates } from '../mail/templates.js';
+import type { Outbox } from '../mail/outbox.js';
+import { type Random, randomId } from '../random.js';
+import type { Lockout } from '../signin/lockout.js';
+import type { ResetFlowRecord, Store, UserRecord } from '../store/types.js';
+import { codeDigest, codeMatches, generateCode, keyedDigest, normalizeCodeInput } from './codes.js';
+import { ResetScopeReader } from './scope.js';
+
+/** Self-service password reset settings. Defaults follow Azure AD B2C and OWASP. */
+export interface ResetOptions {
+  /** Digits in a code. Default: 6. */
+  codeDigits?: number;
+  /** How long a code works, in ms. Default: 600 000 (10 minutes). */
+  codeTtlMs?: number;
+  /** How long a flow lives, in ms. Default: 900 000 (15 minutes). */
+  flowTtlMs?: number;
+  /** Wrong codes per flow before it is dead. Default: 5. */
+  maxAttempts?: number;
+  /** Wait before a new code may be sent, in ms. Default: 60 000. */
+  resendAfterMs?: number;
+  /** Codes sent in one flow, the first included. Default: 5. */
+  maxCodesPerFlow?: number;
+  /** Reset mails to one account (or one unknown address) per hour. Default: 5. */
+  maxEmailsPerHour?: number;
+  /** Wrong codes for one account across all its flows per hour. Default: 15. */
+  maxWrongCodesPerHour?: number;
+  /** Mail an unknown address that someone tried to reset it. Default: false. */
+  notifyUnknownRecipients?: boolean;
+  /** Sign the user in after a completed reset. Default: false. */
+  signInAfterReset?: boolean;
+}
+
+export const RESET_DEFAULTS: Required<ResetOptions> = {
+  codeDigits: 6,
+  codeTtlMs: 600_000,
+  flowTtlMs: 900_000,
+  maxAttempts: 5,
+  resendAfterMs: 60_000,
+  maxCodesPerFlow: 5,
+  maxEmailsPerHour: 5,
+  maxWrongCodesPerHour: 15,
+  notifyUnknownRecipients: false,
+  signInAfterReset: false,
+};
+
+const HOUR_MS = 3_600_000;
+
+/** Who is asking: the browser session's binding nonce and the client IP. */
+export interface Requester {
+  /** A random value kept in the browser session; flows are bound to its digest. */
+  sessionNonce: string;
+  ip: string | null;
+  /** The page language, for mail to addresses without a stored language. */
+  lang?: string;
+}
+
+export interface StartedFlow {
+  flowId: string;
+  expiresAt: Date;
+  resendAfter: Date;
+}
+
+/**
+ * The reset journey: start (send a code), resend, verify, complete. It knows
+ * nothing of HTTP. Unknown and ineligible addresses get a decoy flow that
+ * behaves like a real one and can never verify (SECURITY.md EN-1).
+ */
+export class ResetService {
+  constructor(
+    private readonly deps: {
+      store: Store;
+      scope: ResetScopeReader;
+      accounts: Accounts;
+      hasher: PasswordHasher;
+      lockout: Lockout;
+      outbox: Outbox;
+      audit: AuditLog;
+      clock: Clock;
+      random: Random;
+      logger: Logger;
+      secret: Buffer;
+      options: Required<ResetOptions>;
+      templates: MailTemplates;
+      mailContext: (lang: string | null) => MailContext;
+      /** Absolute URLs for mail links, from the configured baseUrl, or null. */
+      urls: { verify: string | null; signIn: string | null };
+    },
+  ) {}
+
+  private binding(requester: Requester): string {
+    return keyedDigest(this.deps.secret, 'reset-session', requester.sessionNonce);
+  }
+
+  private accountKey(user: UserRecord | null, email: string): string {
+    return user ? `user:${user.id}` : `addr:${keyedDigest(this.deps.secret, 'reset-address', email)}`;
+  }
+
+  /** Reads the policy; an unreadable policy fails closed (ER-2). */
+  private async policy() {
+    try {
+      return await this.deps.scope.current();
+    } catch (error) {
+      this.deps.logger.error('reset.policy_unreadable', { reason: error instanceof Error ? error.name : 'unknown' });
+      throw new SsprError('unavailable');
+    }
+  }
+
+  /** Counts one reset mail for the account; past the hourly cap, `rate_limited`. */
+  private async countEmail(accountKey: string): Promise<void> {
+    const now = this.deps.clock.now();
+    const { count, resetAt } = await this.deps.store.counters.hit(`reset-mail:${accountKey}`, {
+      windowMs: HOUR_MS,
+      now,
+    });
+    if (count > this.deps.options.maxEmailsPerHour) {
+      throw new SsprError('rate_limited', 'Too many codes were requested. Try again later.', {
+        retryAfterSeconds: Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000)),
+      });
+    }
+  }
+
+  /**
+   * Starts a reset for a typed address. Answers the same for eligible,
+   * ineligible and unknown addresses; only an eligible one gets a code.
+   */
+  async start(emailInput: string, requester: Requester): Promise<StartedFlow> {
+    const email = normalizeEmail(emailInput);
+    if (!isValidEmail(email)) {
+      throw new SsprError('invalid_request', 'Enter a valid email address.', { details: { field: 'email' } });
+    }
+    const policy = await this.policy();
+    if (policy.enabled === 'none') throw new SsprError('reset_disabled');
+    const { store, clock, random, options, audit } = this.deps;
+    const user = await store.users.findByEmail(email);
+    const eligible = user !== null && ResetScopeReader.covers(policy, user);
+    const accountKey = this.accountKey(user, email);
+    await this.countEmail(accountKey);
+
+    const now = clock.now();
+    const id = randomId(random, 18);
+    const code = generateCode(random, options.codeDigits);
+    const flow: ResetFlowRecord = {
+      id,
+      sessionBinding: this.binding(requester),
+      userId: eligible ? user.id : null,
+      decoy: !eligible,
+      accountKey,
+      state: 'code_sent',
+      codeHash: eligible ? codeDigest(this.deps.secret, id, code) : null,
+      codeExpiresAt: new Date(now.getTime() + options.codeTtlMs),
+      attempts: 0,
+      codesSent: 1,
+      resendAfter: new Date(now.getTime() + options.resendAfterMs),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + options.flowTtlMs),
+      verifiedAt: null,
+      completedAt: null,
+    };
+    await store.resetFlows.create(flow);
+    await audit.record('reset.started', { userId: user?.id ?? null, ip: requester.ip });
+    await this.mailFor(user, eligible, email, code, requester);
+    return { flowId: id, expiresAt: flow.expiresAt, resendAfter: flow.resendAfter };
+  }
+
+  /** Queues the mail a start or resend sends: the code, "not enabled", or (opt-in) "no account". */
+  private async mailFor(
+    user: UserRecord | null,
+    eligible: boolean,
+    typedEmail: string,
+    code: string,
+    requester: Requester,
+  ): Promise<void> {
+    const { outbox, templates, audit, options } = this.deps;
+    const context = this.deps.mailContext(user?.language ?? requester.lang ?? null);
+    if (user && eligible && user.email) {
+      const mail = templates.resetCode(context, {
+        code,
+        expiresInMinutes: Math.round(options.codeTtlMs / 60_000),
+        verifyUrl: this.deps.urls.verify,
+      });
+      await outbox.enqueue({ ...mail, to: user.email, kind: 'reset.code', userId: user.id });
+      await audit.record('reset.code_sent', { userId: user.id, ip: requester.ip });
+    } else if (user?.email) {
+      const mail = templates.resetNotEnabled(context, {});
+      await outbox.enqueue({ ...mail, to: user.email, kind: 'reset.not_enabled', userId: user.id });
+      await audit.record('reset.blocked_by_policy', { userId: user.id, ip: requester.ip });
+    } else if (options.notifyUnknownRecipients) {
+      const mail = templates.unknownRecipient(context, {});
+      await outbox.enqueue({ ...mail, to: typedEmail, kind: 'reset.unknown_recipient', userId: null });
+    }
+  }
+
+  /** The caller's live flow, or the error that explains why there is none. */
+  private async flowFor(flowId: string, requester: Requester): Promise<ResetFlowRecord> {
+    const flow = await this.deps.store.resetFlows.get(flowId);
+    // Another session's flow is reported as not found: its existence is not the caller's business.
+    if (!flow || flow.sessionBinding !== this.binding(requester)) throw new SsprError('flow_not_found');
+    if (flow.state === 'completed' || flow.state === 'cancelled') throw new SsprError('flow_expired');
+    if (flow.expiresAt.getTime() <= this.deps.clock.now().getTime()) throw new SsprError('flow_expired');
+    return flow;
+  }
+
+  /** Sends a new code that replaces the old one, once `resendAfter` has passed. */
+  async resend(flowId: string, requester: Requester): Promise<{ resendAfter: Date }> {
+    const { store, clock, random, options } = this.deps;
+    const flow = await this.flowFor(flowId, requester);
+    if (flow.state !== 'code_sent') throw new SsprError('invalid_request', 'The code is already verified.');
+    if (flow.attempts >= options.maxAttempts) throw new SsprError('too_many_attempts');
+    const now = clock.now();
+    if (flow.resendAfter.getTime() > now.getTime()) {
+      throw new SsprError('rate_limited', 'Wait a moment before asking for a new code.', {
+        retryAfterSeconds: Math.ceil((flow.resendAfter.getTime() - now.getTime()) / 1000),
+      });
+    }
+    if (flow.codesSent >= options.maxCodesPerFlow) {
+      throw new SsprError('rate_limited', 'Too many codes were requested. Start again later.');
+    }
+    await this.countEmail(flow.accountKey);
+    const code = generateCode(random, options.codeDigits);
+    const resendAfter = new Date(now.getTime() + options.resendAfterMs);
+    const replaced = await store.resetFlows.replaceCode(
+      flow.id,
+      {
+        codeHash: flow.decoy ? null : codeDigest(this.deps.secret, flow.id, code),
+        codeExpiresAt: new Date(now.getTime() + options.codeTtlMs),
+        resendAfter,
+      },
+      { now, maxCodes: options.maxCodesPerFlow },
+    );
+    if (!replaced) {
+      throw new SsprError('rate_limited', 'Wait a moment before asking for a new code.', { retryAfterSeconds: 1 });
+    }
+    const user = await this.resendTarget(flow);
+    await this.mailFor(user, !flow.decoy, '', code, requester);
+    return { resendAfter };
+  }
+
+  /** The account a resend mails: the flow's own user, or (decoy) the account the address belonged to. */
+  private async resendTarget(flow: ResetFlowRecord): Promise<UserRecord | null> {
+    if (flow.userId) return this.deps.store.users.findById(flow.userId);
+    if (flow.accountKey.startsWith('user:')) return this.deps.store.users.findById(flow.accountKey.slice(5));
+    return null;
+  }
+
+  /**
+   * Checks a code. A wrong one counts against the flow (5, then it is dead)
+   * and against the account across flows; a right one moves the flow to
+   * `verified`. Spaces and dashes in the code are ignored.
+   */
+  async verify(flowId: string, codeInput: string, requester: Requester): Promise<{ verified: true }> {
+    const { store, clock, options, audit } = this.deps;
+    const flow = await this.flowFor(flowId, requester);
+    if (flow.state === 'verified') return { verified: true };
+    if (flow.attempts >= options.maxAttempts) throw new SsprError('too_many_attempts');
+    const now = clock.now();
+    const accountWrong = await store.counters.peek(`reset-wrong:${flow.accountKey}`, now);
+    if (accountWrong.count >= options.maxWrongCodesPerHour) throw new SsprError('too_many_attempts');
+    if (flow.codeExpiresAt.getTime() <= now.getTime()) {
+      throw new SsprError('invalid_code', this.deps.mailContext(null).messages['error.codeExpired'], {
+        details: { attemptsLeft: options.maxAttempts - flow.attempts, expired: true },
+      });
+    }
+    const code = normalizeCodeInput(codeInput);
+    if (codeMatches(this.deps.secret, flow.id, code, flow.codeHash)) {
+      const verified = await store.resetFlows.transition(flow.id, 'code_sent', 'verified', {
+        now,
+        maxAttempts: options.maxAttempts,
+        requireLiveCode: true,
+      });
+      if (verified) {
+        await audit.record('reset.verified', { userId: flow.userId, ip: requester.ip });
+        return { verified: true };
+      }
+      // Lost a race (another request verified, or the flow died meanwhile): report what is true now.
+      const current = await this.flowFor(flowId, requester);
+      if (current.state === 'verified') return { verified: true };
+      throw new SsprError('too_many_attempts');
+    }
+    const counted = await store.resetFlows.recordWrongCode(flow.id, options.maxAttempts, now);
+    await store.counters.hit(`reset-wrong:${flow.accountKey}`, { windowMs: HOUR_MS, now });
+    await audit.record('reset.code_failed', {
+      userId: flow.userId,
+      ip: requester.ip,
+      data: { attempts: counted?.attempts ?? options.maxAttempts },
+    });
+    const attemptsLeft = counted ? options.maxAttempts - counted.attempts : 0;
+    if (attemptsLeft <= 0) throw new SsprError('too_many_attempts');
+    throw new SsprError('invalid_code', undefined, { details: { attemptsLeft } });
+  }
+
+  /**
+   * Sets the new password of a verified flow, exactly once: the flow is
+   * consumed first (compare-and-set), then the hash is replaced together with
+   * a new credentials version, which signs out every existing session. Every
+   * other open flow of the user dies, lockouts clear, and a "password
+   * changed" mail is queued. Returns the user.
+   */
+  async complete(flowId: string, password: string, requester: Requester): Promise<UserRecord> {
+    const { store, clock, options, audit, accounts, hasher, lockout, logger } = this.deps;
+    const flow = await this.flowFor(flowId, requester);
+    if (flow.state !== 'verified' || flow.userId === null) throw new SsprError('not_verified');
+    const user = await store.users.findById(flow.userId);
+    if (!user) throw new SsprError('flow_expired');
+    const normalized = accounts.checkPassword(password, {
+      email: user.email,
+      username: user.username,
+      displayName: user.displayName,
+    });
+    const passwordHash = await hasher.hash(normalized);
+    const consumed = await store.resetFlows.transition(flow.id, 'verified', 'completed', { now: clock.now() });
+    if (!consumed) throw new SsprError('flow_expired');
+    let changed: UserRecord | null;
+    try {
+      changed = await this.changePassword(user, passwordHash);
+    } catch (error) {
+      // Give the flow back so the user can try again: nothing was changed.
+      await store.resetFlows
+        .transition(flow.id, 'completed', 'verified', { now: clock.now() })
+        .catch(() => logger.error('reset.flow_restore_failed', { flow: 'restore' }));
+      throw error;
+    }
+    const now = clock.now();
+    await store.resetFlows.cancelOpenFlows(changed.id, { now, exceptId: flow.id });
+    if (changed.email) await lockout.clear(changed.email);
+    if (changed.username) await lockout.clear(changed.username);
+    await store.counters.reset(`reset-wrong:${flow.accountKey}`);
+    if (changed.email) {
+      const mail = this.deps.templates.passwordChanged(this.deps.mailContext(changed.language ?? requester.lang ?? null), {
+        changedAt: now,
+        signInUrl: this.deps.urls.signIn,
+      });
+      await this.deps.outbox.enqueue({ ...mail, to: changed.email, kind: 'password.changed', userId: changed.id });
+    }
+    await audit.record('reset.completed', { userId: changed.id, ip: requester.ip });
+    void options;
+    return changed;
+  }
+
+  /** Replaces the hash from the version just read; retries once if another change slipped in. */
+  private async changePassword(user: UserRecord, passwordHash: string): Promise<UserRecord> {
+    const { store, clock } = this.deps;
+    let expectedVersion = user.credentialsVersion;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const changed = await store.users.changePassword(user.id, {
+        passwordHash,
+        expectedVersion,
+        emailVerified: true,
+        now: clock.now(),
+      });
+      if (changed) return changed;
+      const current = await store.users.findById(user.id);
+      if (!current) throw new SsprError('flow_expired');
+      expectedVersion = current.credentialsVersion;
+    }
+    throw new SsprError('unavailable');
+  }
+}
