@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Router } from 'express';
+import type { ErrorRequestHandler, Request, Router } from 'express';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { Accounts, type SsprUser, toSsprUser } from './accounts/accounts.js';
 import { boundedHasher } from './accounts/bounded-hasher.js';
@@ -9,6 +9,7 @@ import { errorHandler } from './http/error-handler.js';
 import { Pages } from './http/pages.js';
 import { type IdentityOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { PolicyAdmin } from './admin/policy.js';
+import { type Authorize, createAdminRouter } from './admin/router.js';
 import { en } from './i18n/en.js';
 import { Outbox } from './mail/outbox.js';
 import type { MailContext } from './mail/templates.js';
@@ -40,6 +41,14 @@ export interface Identity {
   readonly signInRouter: Router;
   /** The self-service password reset flow; mount with `app.use('/auth', ...)`. Needs the `mailer` option. */
   readonly resetRouter: Router;
+  /**
+   * The administration router (policy blade and API, eligibility report, audit log); mount with
+   * `app.use('/auth/admin', idp.adminRouter())`. `authorize` decides who is an administrator;
+   * the default is "signed in with the role `admin`".
+   */
+  adminRouter(authorize?: Authorize): Router;
+  /** The session's CSRF token, for the host app's own forms (e.g. a sign-out button). */
+  csrfToken(req: Request): string;
   /** The accounts API. */
   readonly users: Accounts;
   /** The password reset policy: `get()`, and `set({ enabled, groups }, { actor })` with audit. */
@@ -211,6 +220,24 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
     },
     signInRouter,
     resetRouter,
+    adminRouter(authorize) {
+      const router = createAdminRouter(
+        {
+          store,
+          policy,
+          csrf,
+          pages,
+          clock,
+          bodyLimit: resolved.bodyLimit,
+          rateLimit: resolved.rateLimits.other,
+          signInPath: `${resolved.mountPath}/signin`,
+        },
+        authorize,
+      );
+      router.use(handleErrors);
+      return router;
+    },
+    csrfToken: (req) => csrf.token(req),
     users,
     policy,
     outbox,

@@ -11,10 +11,24 @@ export {
   type PasswordHasher,
 } from './accounts/hasher.js';
 export * from './accounts/password-policy.js';
+export { parsePolicyInput, type PolicyAdmin, type PolicyInput } from './admin/policy.js';
+export type { EligibilityReport } from './admin/report.js';
+export { AUDIT_EVENT_TYPES, type Authorize, hasAdminRole } from './admin/router.js';
 export type { AuditEventType } from './audit/audit-log.js';
 export { type Clock, systemClock } from './clock.js';
 export { ERROR_CATALOGUE, type ErrorCode, type ErrorDetails, isSsprError, SsprError } from './errors.js';
 export { createIdentity, type Identity, type SessionPayload } from './identity.js';
+export { type MailMessage, type Mailer, type NodemailerMailerOptions, nodemailerMailer } from './mail/mailer.js';
+export type { Outbox, OutboxOptions } from './mail/outbox.js';
+export {
+  defaultMailTemplates,
+  type MailContext,
+  type MailTemplates,
+  type PasswordChangedMailModel,
+  type RenderedMail,
+  type ResetCodeMailModel,
+} from './mail/templates.js';
+export { RESET_DEFAULTS, type ResetOptions } from './reset/service.js';
 export { jsonLogger, type LogFields, type Logger, silentLogger } from './logger.js';
 export type {
   BrandingOptions,

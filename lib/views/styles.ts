@@ -1,5 +1,5 @@
 /** The default stylesheet, served at `<mount>/assets/sspr.css` (no inline styles, so a strict CSP works). */
-export const BASE_CSS = `*,*::before,*::after{box-sizing:border-box}
+export const BASE_CSS_CORE = `*,*::before,*::after{box-sizing:border-box}
 html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;line-height:1.5;color:#1b1b1b;background:var(--sspr-background,#f2f2f2)}
 body{margin:0;min-height:100vh;display:flex;flex-direction:column;align-items:center;justify-content:flex-start;padding:2rem 1rem}
 main.sspr-card{width:100%;max-width:440px;background:#fff;padding:2.75rem 2.75rem 2rem;box-shadow:0 2px 6px rgba(0,0,0,.2)}
@@ -36,3 +36,15 @@ footer.sspr-footer{margin-top:1.5rem;font-size:.85rem;color:#444}
 export function themeCss(branding: { accentColor: string; backgroundColor: string }): string {
   return `:root{--sspr-accent:${branding.accentColor};--sspr-background:${branding.backgroundColor}}\n`;
 }
+
+/** Admin extras: the group field shows only while "Selected" is checked (CSS only, no script). */
+export const ADMIN_CSS = `main.sspr-card:has(.sspr-choices){max-width:640px}
+.sspr-count{color:#555;font-size:.9rem}
+.sspr-hint{color:#444;font-size:.9rem;margin:0 0 .25rem}
+form:has(#enabled-none:checked) .sspr-groups,form:has(#enabled-all:checked) .sspr-groups{display:none}
+h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
+select{font:inherit;padding:.4rem}
+`;
+
+/** Everything served as `assets/sspr.css`. */
+export const BASE_CSS = BASE_CSS_CORE + ADMIN_CSS;
