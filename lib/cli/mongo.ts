@@ -129,6 +129,9 @@ export interface CliConnection {
 
 const AUTHENTICATION_FAILED = 18;
 
+/** MongoDB's rule for database names: 1 to 63 bytes, none of `/\. "$` or NUL. */
+const VALID_DATABASE_NAME = /^[^/\\. "$\0]{1,63}$/;
+
 /**
  * One line describing a database failure, without driver text beyond a
  * server error's code name: `cannot reach MongoDB at <uri>` when no server
@@ -173,12 +176,21 @@ export async function connectCli(
     }
   };
   const name = databaseName(uri, env);
-  let db: Db;
-  try {
-    db = client.db(name);
-  } catch {
+  let db: Db | null = null;
+  if (VALID_DATABASE_NAME.test(name) && Buffer.byteLength(name) <= 63) {
+    try {
+      db = client.db(name);
+    } catch {
+      db = null;
+    }
+  }
+  if (db === null) {
     await close();
-    throw new UsageError(`${JSON.stringify(name)} is not a valid MongoDB database name`, null, false);
+    throw new UsageError(
+      `${JSON.stringify(name)} is not a valid MongoDB database name (at most 63 bytes, none of /\\. "$)`,
+      null,
+      false,
+    );
   }
   try {
     await client.connect();
