@@ -11,14 +11,20 @@ export {
   type PasswordHasher,
 } from './accounts/hasher.js';
 export * from './accounts/password-policy.js';
-export { parsePolicyInput, type PolicyAdmin, type PolicyInput } from './admin/policy.js';
+export { type PolicyAdmin, type PolicyInput, parsePolicyInput } from './admin/policy.js';
 export type { EligibilityReport } from './admin/report.js';
 export { AUDIT_EVENT_TYPES, type Authorize, hasAdminRole } from './admin/router.js';
 export type { AuditEventType } from './audit/audit-log.js';
 export { type Clock, systemClock } from './clock.js';
 export { ERROR_CATALOGUE, type ErrorCode, type ErrorDetails, isSsprError, SsprError } from './errors.js';
 export { createIdentity, type Identity, type SessionPayload } from './identity.js';
-export { type MailMessage, type Mailer, type NodemailerMailerOptions, nodemailerMailer } from './mail/mailer.js';
+export { jsonLogger, type LogFields, type Logger, silentLogger } from './logger.js';
+export {
+  type Mailer,
+  type MailMessage,
+  type NodemailerMailerOptions,
+  nodemailerMailer,
+} from './mail/mailer.js';
 export type { Outbox, OutboxOptions } from './mail/outbox.js';
 export {
   defaultMailTemplates,
@@ -28,8 +34,6 @@ export {
   type RenderedMail,
   type ResetCodeMailModel,
 } from './mail/templates.js';
-export { RESET_DEFAULTS, type ResetOptions } from './reset/service.js';
-export { jsonLogger, type LogFields, type Logger, silentLogger } from './logger.js';
 export type {
   BrandingOptions,
   HashingLimits,
@@ -41,6 +45,7 @@ export type {
 } from './options.js';
 export { DEFAULTS } from './options.js';
 export { cryptoRandom, type Random } from './random.js';
+export { RESET_DEFAULTS, type ResetOptions } from './reset/service.js';
 export { type MemoryStoreOptions, memoryStore } from './store/memory/index.js';
 export { MONGO_COLLECTIONS, type MongoStoreOptions, mongoStore } from './store/mongodb/index.js';
 export type * from './store/types.js';

@@ -5,12 +5,12 @@ import {
   type PasswordPolicyPreset,
 } from './accounts/password-policy.js';
 import { type Clock, systemClock } from './clock.js';
+import { jsonLogger, type Logger } from './logger.js';
 import type { Mailer } from './mail/mailer.js';
 import { OUTBOX_DEFAULTS, type OutboxOptions } from './mail/outbox.js';
 import { defaultMailTemplates, type MailTemplates } from './mail/templates.js';
-import { RESET_DEFAULTS, type ResetOptions } from './reset/service.js';
-import { jsonLogger, type Logger } from './logger.js';
 import { cryptoRandom, type Random } from './random.js';
+import { RESET_DEFAULTS, type ResetOptions } from './reset/service.js';
 import type { Store } from './store/types.js';
 
 /** Company branding shown on pages and in mail. */
@@ -297,8 +297,16 @@ export function resolveOptions(options: IdentityOptions): ResolvedOptions {
     codeTtlMs: positiveInteger(resetInput.codeTtlMs, 'reset.codeTtlMs', RESET_DEFAULTS.codeTtlMs),
     flowTtlMs: positiveInteger(resetInput.flowTtlMs, 'reset.flowTtlMs', RESET_DEFAULTS.flowTtlMs),
     maxAttempts: positiveInteger(resetInput.maxAttempts, 'reset.maxAttempts', RESET_DEFAULTS.maxAttempts),
-    resendAfterMs: positiveInteger(resetInput.resendAfterMs, 'reset.resendAfterMs', RESET_DEFAULTS.resendAfterMs),
-    maxCodesPerFlow: positiveInteger(resetInput.maxCodesPerFlow, 'reset.maxCodesPerFlow', RESET_DEFAULTS.maxCodesPerFlow),
+    resendAfterMs: positiveInteger(
+      resetInput.resendAfterMs,
+      'reset.resendAfterMs',
+      RESET_DEFAULTS.resendAfterMs,
+    ),
+    maxCodesPerFlow: positiveInteger(
+      resetInput.maxCodesPerFlow,
+      'reset.maxCodesPerFlow',
+      RESET_DEFAULTS.maxCodesPerFlow,
+    ),
     maxEmailsPerHour: positiveInteger(
       resetInput.maxEmailsPerHour,
       'reset.maxEmailsPerHour',
@@ -319,7 +327,11 @@ export function resolveOptions(options: IdentityOptions): ResolvedOptions {
   const outbox = {
     maxAttempts: positiveInteger(outboxInput.maxAttempts, 'outbox.maxAttempts', OUTBOX_DEFAULTS.maxAttempts),
     backoffMs: positiveInteger(outboxInput.backoffMs, 'outbox.backoffMs', OUTBOX_DEFAULTS.backoffMs),
-    maxBackoffMs: positiveInteger(outboxInput.maxBackoffMs, 'outbox.maxBackoffMs', OUTBOX_DEFAULTS.maxBackoffMs),
+    maxBackoffMs: positiveInteger(
+      outboxInput.maxBackoffMs,
+      'outbox.maxBackoffMs',
+      OUTBOX_DEFAULTS.maxBackoffMs,
+    ),
     leaseMs: positiveInteger(outboxInput.leaseMs, 'outbox.leaseMs', OUTBOX_DEFAULTS.leaseMs),
     pollMs: positiveInteger(outboxInput.pollMs, 'outbox.pollMs', OUTBOX_DEFAULTS.pollMs),
     worker: flag(outboxInput.worker, 'outbox.worker', true),
@@ -327,10 +339,14 @@ export function resolveOptions(options: IdentityOptions): ResolvedOptions {
   const templateInput = options.mailTemplates ?? {};
   if (!isRecord(templateInput)) fail('mailTemplates', 'must be an object of template functions');
   for (const [name, value] of Object.entries(templateInput)) {
-    if (!Object.hasOwn(defaultMailTemplates, name)) fail(`mailTemplates.${name}`, 'is not a known mail template');
+    if (!Object.hasOwn(defaultMailTemplates, name))
+      fail(`mailTemplates.${name}`, 'is not a known mail template');
     if (typeof value !== 'function') fail(`mailTemplates.${name}`, 'must be a function');
   }
-  const mailTemplates: MailTemplates = { ...defaultMailTemplates, ...(templateInput as Partial<MailTemplates>) };
+  const mailTemplates: MailTemplates = {
+    ...defaultMailTemplates,
+    ...(templateInput as Partial<MailTemplates>),
+  };
 
   return {
     store,

@@ -29,7 +29,9 @@ export function parseAuditQuery(query: Record<string, unknown>): AuditQuery {
   if (since !== undefined) {
     const date = new Date(since);
     if (Number.isNaN(date.getTime())) {
-      throw new SsprError('invalid_request', 'since must be a date such as 2026-01-31.', { details: { field: 'since' } });
+      throw new SsprError('invalid_request', 'since must be a date such as 2026-01-31.', {
+        details: { field: 'since' },
+      });
     }
     parsed.since = date;
   }
@@ -37,7 +39,9 @@ export function parseAuditQuery(query: Record<string, unknown>): AuditQuery {
   if (limit !== undefined) {
     const number = Number(limit);
     if (!/^\d+$/.test(limit) || number < 1 || number > MAX_AUDIT_LIMIT) {
-      throw new SsprError('invalid_request', `limit must be 1 to ${MAX_AUDIT_LIMIT}.`, { details: { field: 'limit' } });
+      throw new SsprError('invalid_request', `limit must be 1 to ${MAX_AUDIT_LIMIT}.`, {
+        details: { field: 'limit' },
+      });
     }
     parsed.limit = number;
   }

@@ -38,9 +38,13 @@ export function parsePolicyInput(input: unknown): { enabled: ResetScope; groups:
     }
     for (const group of groups) {
       if (typeof group !== 'string' || !GROUP.test(group)) {
-        throw new SsprError('invalid_request', 'Each group must be a name of 1-64 letters, digits, spaces or . _ : @ -', {
-          details: { field: 'groups' },
-        });
+        throw new SsprError(
+          'invalid_request',
+          'Each group must be a name of 1-64 letters, digits, spaces or . _ : @ -',
+          {
+            details: { field: 'groups' },
+          },
+        );
       }
     }
     list = [...new Set(groups as string[])];

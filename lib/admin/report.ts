@@ -18,7 +18,10 @@ export interface EligibilityReport {
 }
 
 /** Counts accounts for the eligibility report and the blade. */
-export async function eligibilityReport(users: UserStore, policy: PasswordResetPolicy): Promise<EligibilityReport> {
+export async function eligibilityReport(
+  users: UserStore,
+  policy: PasswordResetPolicy,
+): Promise<EligibilityReport> {
   const groups = policy.groups;
   const [total, withEmail, selected, perGroup] = await Promise.all([
     users.count(),

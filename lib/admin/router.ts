@@ -73,7 +73,8 @@ function groupsFromForm(value: unknown): unknown {
  * `app.use('/auth/admin', idp.adminRouter(authorize))`.
  */
 export function createAdminRouter(deps: AdminRouterDeps, authorize: Authorize = hasAdminRole): Router {
-  if (typeof authorize !== 'function') throw new TypeError('adminRouter(authorize): authorize must be a function');
+  if (typeof authorize !== 'function')
+    throw new TypeError('adminRouter(authorize): authorize must be a function');
   const { store, policy, csrf, pages } = deps;
   const router = express.Router();
   const parse = bodyParsers(deps.bodyLimit);
@@ -127,7 +128,10 @@ export function createAdminRouter(deps: AdminRouterDeps, authorize: Authorize = 
   });
 
   router.put('/password-reset', limit, ...parse, csrf.protect, async (req, res) => {
-    const updated = await policy.set(bodyOf(req) as unknown as PolicyInput, { actor: actorOf(req), ip: req.ip ?? null });
+    const updated = await policy.set(bodyOf(req) as unknown as PolicyInput, {
+      actor: actorOf(req),
+      ip: req.ip ?? null,
+    });
     res.json({
       enabled: updated.enabled,
       groups: updated.groups,

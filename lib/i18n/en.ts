@@ -33,7 +33,8 @@ export const en = {
   'page.newPassword.intro': 'Your code is verified. Choose a new password for your account.',
   'field.newPassword': 'New password',
   'field.confirmPassword': 'Confirm new password',
-  'hint.password': 'Use {min} to {max} characters. A few unrelated words make a strong password that is easy to remember.',
+  'hint.password':
+    'Use {min} to {max} characters. A few unrelated words make a strong password that is easy to remember.',
   'button.continue': 'Continue',
   'error.passwordsDiffer': 'The passwords do not match.',
   'error.codeExpired': 'This code has expired. Send a new code.',
@@ -45,12 +46,14 @@ export const en = {
   'mail.code.label': 'Your code',
   'mail.code.expiry': 'The code expires in {minutes} minutes.',
   'mail.code.link': 'Enter the code on this page:',
-  'mail.code.ignore': "If you didn't ask to reset your password, you can ignore this email. Your password has not changed.",
+  'mail.code.ignore':
+    "If you didn't ask to reset your password, you can ignore this email. Your password has not changed.",
   'mail.notEnabled.subject': 'About your {companyName} password reset request',
   'mail.notEnabled.heading': 'Password reset is not available for your account',
   'mail.notEnabled.body':
     'Someone asked to reset the password of your {companyName} account, but self-service password reset is not enabled for your account. Contact your administrator to reset your password.',
-  'mail.notEnabled.ignore': "If you didn't ask for this, you can ignore this email. Your password has not changed.",
+  'mail.notEnabled.ignore':
+    "If you didn't ask for this, you can ignore this email. Your password has not changed.",
   'mail.changed.subject': 'Your {companyName} password was changed',
   'mail.changed.heading': 'Your password was changed',
   'mail.changed.body': 'The password of your {companyName} account was changed on {time}.',
@@ -62,7 +65,8 @@ export const en = {
     'Someone asked to reset the password of a {companyName} account with this email address, but there is no account with this address.',
   'mail.unknown.ignore': "If you didn't ask for this, you can ignore this email.",
   'page.admin.title': 'Password reset',
-  'page.admin.intro': 'Choose who can reset their own password with a verification code sent to their email address.',
+  'page.admin.intro':
+    'Choose who can reset their own password with a verification code sent to their email address.',
   'admin.enabled.legend': 'Self service password reset enabled',
   'admin.enabled.none': 'None',
   'admin.enabled.selected': 'Selected',

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { type Random, randomId } from '../random.js';
 import type { OutboxStore } from '../store/types.js';
-import { isPermanentMailError, type MailMessage, type Mailer } from './mailer.js';
+import { isPermanentMailError, type Mailer, type MailMessage } from './mailer.js';
 
 /** Outbox delivery settings. */
 export interface OutboxOptions {
@@ -90,7 +90,9 @@ export class Outbox {
 
   private kick(): void {
     this.deliverDue().catch((error: unknown) => {
-      this.deps.logger.warn('mail.worker_failed', { reason: error instanceof Error ? error.name : 'unknown' });
+      this.deps.logger.warn('mail.worker_failed', {
+        reason: error instanceof Error ? error.name : 'unknown',
+      });
     });
   }
 
@@ -125,7 +127,12 @@ export class Outbox {
       });
       if (!message) return sent;
       try {
-        await mailer.send({ to: message.to, subject: message.subject, text: message.text, html: message.html });
+        await mailer.send({
+          to: message.to,
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+        });
         await this.store.complete(message.id, this.owner);
         sent += 1;
         logger.info('mail.sent', { kind: message.kind, attempts: message.attempts });
@@ -145,7 +152,12 @@ export class Outbox {
             notBefore: new Date(clock.now().getTime() + delay),
             error: reason,
           });
-          logger.warn('mail.retry', { kind: message.kind, attempts: message.attempts, reason, delayMs: delay });
+          logger.warn('mail.retry', {
+            kind: message.kind,
+            attempts: message.attempts,
+            reason,
+            delayMs: delay,
+          });
         }
       }
     }

@@ -104,7 +104,12 @@ ${paragraph(m(context, 'mail.code.ignore'))}`,
     const heading = m(context, 'mail.notEnabled.heading');
     return {
       subject: m(context, 'mail.notEnabled.subject'),
-      text: lines(heading, m(context, 'mail.notEnabled.body'), m(context, 'mail.notEnabled.ignore'), m(context, 'mail.footer')),
+      text: lines(
+        heading,
+        m(context, 'mail.notEnabled.body'),
+        m(context, 'mail.notEnabled.ignore'),
+        m(context, 'mail.footer'),
+      ),
       html: frame(
         context,
         heading,
@@ -115,9 +120,11 @@ ${paragraph(m(context, 'mail.code.ignore'))}`,
 
   passwordChanged(context, model) {
     const heading = m(context, 'mail.changed.heading');
-    const time = new Intl.DateTimeFormat(context.lang, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(
-      model.changedAt,
-    );
+    const time = new Intl.DateTimeFormat(context.lang, {
+      dateStyle: 'long',
+      timeStyle: 'short',
+      timeZone: 'UTC',
+    }).format(model.changedAt);
     const body = m(context, 'mail.changed.body', { time: `${time} UTC` });
     return {
       subject: m(context, 'mail.changed.subject'),
@@ -142,7 +149,12 @@ ${paragraph(m(context, 'mail.changed.warning'))}`,
     const heading = m(context, 'mail.unknown.heading');
     return {
       subject: m(context, 'mail.unknown.subject'),
-      text: lines(heading, m(context, 'mail.unknown.body'), m(context, 'mail.unknown.ignore'), m(context, 'mail.footer')),
+      text: lines(
+        heading,
+        m(context, 'mail.unknown.body'),
+        m(context, 'mail.unknown.ignore'),
+        m(context, 'mail.footer'),
+      ),
       html: frame(
         context,
         heading,

@@ -69,7 +69,8 @@ export function createResetRouter(deps: ResetRouterDeps): Router {
 
   /** The flow a request is about: the body's `flowId`, or in form mode the session's. */
   const flowIdOf = (req: Request, body: Record<string, unknown>): string => {
-    if (wantsJson(req) || Object.hasOwn(body, 'flowId')) return stringField(body, 'flowId', { maxLength: 64 });
+    if (wantsJson(req) || Object.hasOwn(body, 'flowId'))
+      return stringField(body, 'flowId', { maxLength: 64 });
     const flowId = state(req).flowId;
     if (!flowId) throw new SsprError('flow_not_found');
     return flowId;
@@ -228,7 +229,8 @@ export function createResetRouter(deps: ResetRouterDeps): Router {
 
 function login(req: Request, user: SsprUser): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (typeof req.login !== 'function') return reject(new Error('signInAfterReset needs passport.initialize()'));
+    if (typeof req.login !== 'function')
+      return reject(new Error('signInAfterReset needs passport.initialize()'));
     req.login(user, (error?: unknown) => (error ? reject(error) : resolve()));
   });
 }

@@ -5,8 +5,8 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { SsprError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { MailContext, MailTemplates } from '../mail/templates.js';
 import type { Outbox } from '../mail/outbox.js';
+import type { MailContext, MailTemplates } from '../mail/templates.js';
 import { type Random, randomId } from '../random.js';
 import type { Lockout } from '../signin/lockout.js';
 import type { ResetFlowRecord, Store, UserRecord } from '../store/types.js';
@@ -107,7 +107,9 @@ export class ResetService {
     try {
       return await this.deps.scope.current();
     } catch (error) {
-      this.deps.logger.error('reset.policy_unreadable', { reason: error instanceof Error ? error.name : 'unknown' });
+      this.deps.logger.error('reset.policy_unreadable', {
+        reason: error instanceof Error ? error.name : 'unknown',
+      });
       throw new SsprError('unavailable');
     }
   }
@@ -235,7 +237,9 @@ export class ResetService {
       { now, maxCodes: options.maxCodesPerFlow },
     );
     if (!replaced) {
-      throw new SsprError('rate_limited', 'Wait a moment before asking for a new code.', { retryAfterSeconds: 1 });
+      throw new SsprError('rate_limited', 'Wait a moment before asking for a new code.', {
+        retryAfterSeconds: 1,
+      });
     }
     const user = await this.resendTarget(flow);
     await this.mailFor(user, !flow.decoy, '', code, requester);
@@ -314,7 +318,9 @@ export class ResetService {
       displayName: user.displayName,
     });
     const passwordHash = await hasher.hash(normalized);
-    const consumed = await store.resetFlows.transition(flow.id, 'verified', 'completed', { now: clock.now() });
+    const consumed = await store.resetFlows.transition(flow.id, 'verified', 'completed', {
+      now: clock.now(),
+    });
     if (!consumed) throw new SsprError('flow_expired');
     let changed: UserRecord | null;
     try {
@@ -332,11 +338,19 @@ export class ResetService {
     if (changed.username) await lockout.clear(changed.username);
     await store.counters.reset(`reset-wrong:${flow.accountKey}`);
     if (changed.email) {
-      const mail = this.deps.templates.passwordChanged(this.deps.mailContext(changed.language ?? requester.lang ?? null), {
-        changedAt: now,
-        signInUrl: this.deps.urls.signIn,
+      const mail = this.deps.templates.passwordChanged(
+        this.deps.mailContext(changed.language ?? requester.lang ?? null),
+        {
+          changedAt: now,
+          signInUrl: this.deps.urls.signIn,
+        },
+      );
+      await this.deps.outbox.enqueue({
+        ...mail,
+        to: changed.email,
+        kind: 'password.changed',
+        userId: changed.id,
       });
-      await this.deps.outbox.enqueue({ ...mail, to: changed.email, kind: 'password.changed', userId: changed.id });
     }
     await audit.record('reset.completed', { userId: changed.id, ip: requester.ip });
     void options;

@@ -20,7 +20,11 @@ const CHOICES: ResetScope[] = ['none', 'selected', 'all'];
 /** The "Password reset" blade: who can reset, Save, last change, counts. */
 export function policyBlade(context: PageContext, model: PolicyBladeModel): string {
   const { policy, report } = model;
-  const label = { none: 'admin.enabled.none', selected: 'admin.enabled.selected', all: 'admin.enabled.all' } as const;
+  const label = {
+    none: 'admin.enabled.none',
+    selected: 'admin.enabled.selected',
+    all: 'admin.enabled.all',
+  } as const;
   const lastChange =
     policy.updatedAt && policy.updatedBy
       ? t(context, 'admin.lastChange', { actor: policy.updatedBy, time: policy.updatedAt.toISOString() })
@@ -38,13 +42,14 @@ ${csrfField(context)}
 <fieldset class="sspr-choices">
 <legend id="enabled-legend">${t(context, 'admin.enabled.legend')}</legend>
 ${CHOICES.map(
-  (choice) => html`<div class="sspr-radio"><input type="radio" id="enabled-${choice}" name="enabled" value="${choice}"${
-    model.enabled === choice ? html` checked` : html``
-  }><label for="enabled-${choice}">${t(context, label[choice])}</label> <span class="sspr-count">(${t(
-    context,
-    'admin.covers',
-    { count: report.byChoice[choice] },
-  )})</span></div>`,
+  (choice) =>
+    html`<div class="sspr-radio"><input type="radio" id="enabled-${choice}" name="enabled" value="${choice}"${
+      model.enabled === choice ? html` checked` : html``
+    }><label for="enabled-${choice}">${t(context, label[choice])}</label> <span class="sspr-count">(${t(
+      context,
+      'admin.covers',
+      { count: report.byChoice[choice] },
+    )})</span></div>`,
 )}
 </fieldset>
 <div class="sspr-groups">
@@ -88,7 +93,8 @@ export function auditPage(context: PageContext, model: AuditPageModel): string {
 <select id="type" name="type">
 <option value="">${t(context, 'audit.filter.any')}</option>
 ${model.types.map(
-  (type) => html`<option value="${type}"${model.filters.type === type ? html` selected` : html``}>${type}</option>`,
+  (type) =>
+    html`<option value="${type}"${model.filters.type === type ? html` selected` : html``}>${type}</option>`,
 )}
 </select>
 <label for="userId">${t(context, 'audit.filter.userId')}</label>

@@ -108,7 +108,9 @@ ${csrfField(context)}
 ${
   model.errorField === 'password' && model.error
     ? html`<div class="sspr-field-error" id="password-error"><p>${model.error}</p>${
-        model.reasons.length > 0 ? html`<ul>${model.reasons.map((reason) => html`<li>${reason}</li>`)}</ul>` : html``
+        model.reasons.length > 0
+          ? html`<ul>${model.reasons.map((reason) => html`<li>${reason}</li>`)}</ul>`
+          : html``
       }</div>`
     : html``
 }

@@ -29,7 +29,13 @@ for (const backend of backends) {
     });
 
     async function build(extra: Parameters<typeof buildTestApp>[0] = {}): Promise<TestApp> {
-      const app = await buildTestApp({ store, clock, sessionStore: sessions, mailer: smtp.mailer(), ...extra });
+      const app = await buildTestApp({
+        store,
+        clock,
+        sessionStore: sessions,
+        mailer: smtp.mailer(),
+        ...extra,
+      });
       app.app.use('/auth/admin', app.idp.adminRouter());
       app.app.use(app.idp.errorHandler);
       return app;
@@ -53,15 +59,22 @@ for (const backend of backends) {
     async function signedIn(who: { email: string; password: string }, app: TestApp = t) {
       const { agent, csrfToken } = await agentWithCsrf(app.app);
       await agent.post('/auth/signin').set('x-csrf-token', csrfToken).send(who).expect(200);
-      const token = (await agent.get('/auth/csrf').set('Accept', 'application/json')).body.csrfToken as string;
+      const token = (await agent.get('/auth/csrf').set('Accept', 'application/json')).body
+        .csrfToken as string;
       return { agent, csrfToken: token };
     }
 
     function put(agent: Agent, csrfToken: string, body: unknown) {
-      return agent.put('/auth/admin/password-reset').set('x-csrf-token', csrfToken).send(body as object);
+      return agent
+        .put('/auth/admin/password-reset')
+        .set('x-csrf-token', csrfToken)
+        .send(body as object);
     }
 
-    async function resetStatusFor(email: string, app: TestApp = t): Promise<'code' | 'not_enabled' | 'disabled'> {
+    async function resetStatusFor(
+      email: string,
+      app: TestApp = t,
+    ): Promise<'code' | 'not_enabled' | 'disabled'> {
       smtp.clear();
       const { agent, csrfToken } = await agentWithCsrf(app.app);
       const response = await agent.post('/auth/reset').set('x-csrf-token', csrfToken).send({ email });
@@ -74,7 +87,9 @@ for (const backend of backends) {
 
     describe('access', () => {
       it('answers 401 unauthenticated when signed out', async () => {
-        const get = await supertest(t.app).get('/auth/admin/password-reset').set('Accept', 'application/json');
+        const get = await supertest(t.app)
+          .get('/auth/admin/password-reset')
+          .set('Accept', 'application/json');
         assert.equal(get.status, 401);
         assert.equal(get.body.error.code, 'unauthenticated');
         const { agent, csrfToken } = await agentWithCsrf(t.app);
@@ -99,7 +114,10 @@ for (const backend of backends) {
 
       it('lets the host app decide who is an administrator', async () => {
         const custom = await buildTestApp({ store, clock, sessionStore: sessions });
-        custom.app.use('/auth/admin', custom.idp.adminRouter((_req, user) => user.groups.includes('pilot')));
+        custom.app.use(
+          '/auth/admin',
+          custom.idp.adminRouter((_req, user) => user.groups.includes('pilot')),
+        );
         custom.app.use(custom.idp.errorHandler);
         const { agent } = await signedIn(ALICE, custom);
         await agent.get('/auth/admin/password-reset').set('Accept', 'application/json').expect(200);
@@ -117,7 +135,10 @@ for (const backend of backends) {
     describe('policy API', () => {
       it('reads none by default', async () => {
         const { agent } = await signedIn(ADMIN);
-        const response = await agent.get('/auth/admin/password-reset').set('Accept', 'application/json').expect(200);
+        const response = await agent
+          .get('/auth/admin/password-reset')
+          .set('Accept', 'application/json')
+          .expect(200);
         assert.deepEqual(response.body, { enabled: 'none', groups: [], updatedAt: null, updatedBy: null });
       });
 
@@ -286,7 +307,9 @@ for (const backend of backends) {
           clock.advance(SECOND);
           await t.idp.policy.set({ enabled: i % 2 === 0 ? 'all' : 'none' }, { actor: `admin-${i}` });
         }
-        const all = await agent.get('/auth/admin/audit?type=policy.changed&limit=2').set('Accept', 'application/json');
+        const all = await agent
+          .get('/auth/admin/audit?type=policy.changed&limit=2')
+          .set('Accept', 'application/json');
         assert.equal(all.status, 200);
         assert.deepEqual(
           all.body.events.map((event: { actor: string }) => event.actor),

@@ -76,7 +76,8 @@ for (const backend of backends) {
 
     async function signInStatus(password: string, email = ALICE.email): Promise<number> {
       const { agent, csrfToken } = await agentWithCsrf(t.app);
-      return (await agent.post('/auth/signin').set('x-csrf-token', csrfToken).send({ email, password })).status;
+      return (await agent.post('/auth/signin').set('x-csrf-token', csrfToken).send({ email, password }))
+        .status;
     }
 
     describe('the journey in JSON', () => {
@@ -119,7 +120,11 @@ for (const backend of backends) {
 
       it('builds mail links from baseUrl, never from the Host header', async () => {
         const { agent, csrfToken } = await agentWithCsrf(t.app);
-        await agent.post('/auth/reset').set('Host', 'evil.example').set('x-csrf-token', csrfToken).send(ALICE);
+        await agent
+          .post('/auth/reset')
+          .set('Host', 'evil.example')
+          .set('x-csrf-token', csrfToken)
+          .send(ALICE);
         await deliver();
         const mail = smtp.to(ALICE.email)[0];
         assert.ok(mail);
@@ -148,7 +153,10 @@ for (const backend of backends) {
         assert.match(first.text, /<label for="email">Email address<\/label>/);
         assert.match(first.text, /<button type="submit">Send verification code<\/button>/);
         const csrfToken = /name="_csrf" value="([^"]+)"/.exec(first.text)?.[1] ?? '';
-        const sent = await agent.post('/auth/reset').type('form').send({ email: ALICE.email, _csrf: csrfToken });
+        const sent = await agent
+          .post('/auth/reset')
+          .type('form')
+          .send({ email: ALICE.email, _csrf: csrfToken });
         assert.equal(sent.status, 303);
         assert.equal(sent.headers.location, '/auth/reset/verify');
         const codePage = await agent.get('/auth/reset/verify').expect(200);
@@ -186,7 +194,10 @@ for (const backend of backends) {
         const page = await agent.get('/auth/reset');
         const csrfToken = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
         await agent.post('/auth/reset').type('form').send({ email: ALICE.email, _csrf: csrfToken });
-        const wrong = await agent.post('/auth/reset/verify').type('form').send({ code: '000000', _csrf: csrfToken });
+        const wrong = await agent
+          .post('/auth/reset/verify')
+          .type('form')
+          .send({ code: '000000', _csrf: csrfToken });
         assert.equal(wrong.status, 400);
         assert.match(wrong.text, /id="code-error"/);
         assert.match(wrong.text, /aria-invalid="true"/);
@@ -198,7 +209,10 @@ for (const backend of backends) {
         const csrfToken = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
         await agent.post('/auth/reset').type('form').send({ email: ALICE.email, _csrf: csrfToken });
         await deliver();
-        await agent.post('/auth/reset/verify').type('form').send({ code: smtp.codeFor(ALICE.email), _csrf: csrfToken });
+        await agent
+          .post('/auth/reset/verify')
+          .type('form')
+          .send({ code: smtp.codeFor(ALICE.email), _csrf: csrfToken });
         const mismatch = await agent
           .post('/auth/reset/password')
           .type('form')
@@ -349,7 +363,9 @@ for (const backend of backends) {
         const agent = supertest.agent(t.app);
         const page = await agent.get('/auth/reset');
         const csrfToken = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-        const responses = [await agent.post('/auth/reset').type('form').send({ email: ALICE.email, _csrf: csrfToken })];
+        const responses = [
+          await agent.post('/auth/reset').type('form').send({ email: ALICE.email, _csrf: csrfToken }),
+        ];
         await deliver();
         const code = smtp.codeFor(ALICE.email);
         responses.push(await agent.get('/auth/reset/verify'));
@@ -366,7 +382,8 @@ for (const backend of backends) {
         }
         const events = await store.audit.query({ limit: 500 });
         const everything = JSON.stringify(events) + t.logger.lines.join('\n');
-        for (const secret of [code, NEW_PASSWORD, ALICE.password]) assert.ok(!everything.includes(secret), secret);
+        for (const secret of [code, NEW_PASSWORD, ALICE.password])
+          assert.ok(!everything.includes(secret), secret);
       });
     });
 
@@ -375,7 +392,8 @@ for (const backend of backends) {
         const { agent, csrfToken, flowId } = await begin(ALICE.email);
         await deliver();
         const left = [];
-        for (let i = 0; i < 4; i += 1) left.push((await verify(agent, csrfToken, flowId, '000000')).body.error.attemptsLeft);
+        for (let i = 0; i < 4; i += 1)
+          left.push((await verify(agent, csrfToken, flowId, '000000')).body.error.attemptsLeft);
         assert.deepEqual(left, [4, 3, 2, 1]);
         const fifth = await verify(agent, csrfToken, flowId, '000000');
         assert.equal(fifth.status, 429);
@@ -502,7 +520,9 @@ for (const backend of backends) {
           ['common'],
         );
         const own = await complete(agent, csrfToken, flowId, 'alice@example.com');
-        assert.ok(own.body.error.reasons.some((reason: { code: string }) => reason.code === 'contains_context'));
+        assert.ok(
+          own.body.error.reasons.some((reason: { code: string }) => reason.code === 'contains_context'),
+        );
         await complete(agent, csrfToken, flowId).expect(200);
       });
     });
@@ -638,7 +658,10 @@ for (const backend of backends) {
         const other = await build();
         for (const email of [ALICE.email, BOB.email]) await begin(email);
         const sent = await Promise.all([deliver(t), deliver(other)]);
-        assert.equal(sent.reduce((a, b) => a + b, 0), 2);
+        assert.equal(
+          sent.reduce((a, b) => a + b, 0),
+          2,
+        );
         await Promise.all([deliver(t), deliver(other)]);
         assert.equal(smtp.messages.length, 2);
         await other.idp.close();

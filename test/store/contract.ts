@@ -377,7 +377,9 @@ export function storeContract(hooks: ContractHooks): void {
       clock.advance(10 * MINUTE);
       const options = { now: clock.now(), maxAttempts: 5, requireLiveCode: true };
       assert.equal(await store.resetFlows.transition(flow.id, 'code_sent', 'verified', options), null);
-      const withoutCodeCheck = await store.resetFlows.transition(flow.id, 'code_sent', 'verified', { now: clock.now() });
+      const withoutCodeCheck = await store.resetFlows.transition(flow.id, 'code_sent', 'verified', {
+        now: clock.now(),
+      });
       assert.equal(withoutCodeCheck?.state, 'verified');
     });
 

@@ -45,7 +45,9 @@ export class SmtpCapture {
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', () => {
           if (this.fault === 'reject-4xx' || this.fault === 'reject-5xx') {
-            const error = new Error(this.fault === 'reject-4xx' ? 'Try again later' : 'Mailbox unavailable') as Error & {
+            const error = new Error(
+              this.fault === 'reject-4xx' ? 'Try again later' : 'Mailbox unavailable',
+            ) as Error & {
               responseCode: number;
             };
             error.responseCode = this.fault === 'reject-4xx' ? 451 : 550;

@@ -17,19 +17,24 @@
  * other connections. Fault switches simulate outages, dropped connections and latency.
  *
  * What it does NOT do:
- *   - transactions (commands with startTransaction/autocommit:false get IllegalOperation, as on a
- *     real standalone); retryable-write semantics (a standalone does not advertise them anyway)
- *   - number-type fidelity: int32/int64/double are all JS numbers (Long beyond 2^53 stays Long),
- *     so `$type: 'int'` vs `'double'` and NumberLong round trips are not faithful; Decimal128 is
- *     stored but not compared numerically
- *   - collation, text search ($text), geo queries/indexes, `$where` restrictions, hint, maxTimeMS
- *   - real index plans: every query is a collection scan; indexes only enforce uniqueness and TTL;
- *     `explain` is rejected; `$type: 'objectId'` is not understood by mingo
- *   - auth/SCRAM, TLS, compression, replica sets, hello streaming / topologyVersion, read/write
- *     concerns (ignored), change streams, capped collections, schema validators, views, time series
+ *   - transactions: commands with startTransaction / autocommit:false get IllegalOperation (code
+ *     20), as on a real standalone; no retryable writes (a standalone does not advertise them)
+ *   - number-type fidelity: int32/int64/double all become JS numbers (a Long beyond 2^53 stays a
+ *     Long), so `$type: 'int'` vs `'double'`, NumberLong round trips and `$inc` result types are not
+ *     faithful; Decimal128 is stored but not compared numerically
+ *   - collation: refused with BadValue (except `{ locale: 'simple' }`) rather than silently ignored
+ *   - real index plans: every query scans; indexes only enforce uniqueness and TTL; `hint` is
+ *     ignored, `explain` is rejected; partialFilterExpression accepts any mingo query (a real
+ *     server allows only a subset of operators)
+ *   - auth/SCRAM, TLS, compression, replica sets, hello streaming / topologyVersion, change
+ *     streams, read/write concerns (ignored), capped collections, schema validators, views, time
+ *     series, text search, geo queries and indexes
  *   - `$out`/`$merge` stages, db-level aggregate (`aggregate: 1`), collStats/dbStats/serverStatus
+ *   - `$type: 'objectId'` (mingo does not know it); mixed-type sort order follows mingo, which
+ *     puts ObjectIds after every other type
+ *   - maxTimeMS expiry, document size limits, field-name validation (`$`-prefixed or dotted keys)
  *   - exact MongoDB error messages (codes and codeNames are right for the common cases)
- *   - document size limits, field name validation (`$`-prefixed or dotted keys), maxTimeMS expiry
+ *   - TTL timing: expired documents vanish before the next command, not in a 60 s background pass
  */
 import net from 'node:net';
 import type { Document } from 'bson';
@@ -117,11 +122,8 @@ export class MongoWireServer {
       return;
     }
     const listener = net.createServer();
-    listener.on('error', (err) => {
-      console.error(`MongoWireServer: could not listen again on port ${this.port}: ${err.message}`);
-    });
-    listener.listen(this.port, HOST);
     this.attach(listener);
+    listener.listen(this.port, HOST);
     this.listener = listener;
   }
 
@@ -153,6 +155,9 @@ export class MongoWireServer {
 
   private attach(listener: net.Server): void {
     listener.on('connection', (socket) => this.accept(socket));
+    listener.on('error', (err) => {
+      console.error(`MongoWireServer on port ${this.port}: listener error: ${err.message}`);
+    });
   }
 
   private accept(socket: net.Socket): void {
