@@ -1,5 +1,4 @@
 import type { Collection, Db, Filter, IndexDescription } from 'mongodb';
-import { MongoError, MongoServerError } from 'mongodb';
 import { SsprError } from '../../errors.js';
 import {
   assertDate,
@@ -84,6 +83,18 @@ interface LockoutDoc {
 
 const DUPLICATE_KEY = 11000;
 
+/**
+ * The driver's errors are recognised by shape, not by class, so that the
+ * adapter works with whichever copy of the `mongodb` package the app uses.
+ */
+function isMongoError(error: unknown): error is Error & { code?: unknown; keyPattern?: unknown } {
+  return error instanceof Error && /^Mongo/.test(error.name);
+}
+
+function isDuplicateKeyError(error: unknown): error is Error & { keyPattern?: unknown } {
+  return isMongoError(error) && error.code === DUPLICATE_KEY;
+}
+
 function fromDoc<T extends { _id: string }>(doc: T): Omit<T, '_id'> & { id: string } {
   const { _id, ...rest } = doc;
   return { id: _id, ...rest };
@@ -119,11 +130,11 @@ function runner(timeoutMS: number): Run {
       return await Promise.race([operation(), timeout]);
     } catch (error) {
       if (error instanceof SsprError) throw error;
-      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) {
+      if (isDuplicateKeyError(error)) {
         const field = Object.keys((error.keyPattern as Record<string, unknown> | undefined) ?? {})[0] ?? null;
         throw new SsprError('conflict', undefined, { details: { field }, cause: error });
       }
-      if (error instanceof MongoError) throw new SsprError('unavailable', undefined, { cause: error });
+      if (isMongoError(error)) throw new SsprError('unavailable', undefined, { cause: error });
       throw error;
     } finally {
       clearTimeout(timer);
@@ -134,7 +145,7 @@ function runner(timeoutMS: number): Run {
 function isDuplicateKey(error: unknown): boolean {
   return (
     (error instanceof SsprError && error.code === 'conflict') ||
-    (error instanceof MongoServerError && error.code === DUPLICATE_KEY)
+    isDuplicateKeyError(error)
   );
 }
 
