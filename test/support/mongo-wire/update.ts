@@ -175,6 +175,18 @@ export function applyUpdate(doc: Document, u: UpdateSpec, opts: ApplyOptions): D
     }
   } else {
     const modifier = buildModifier(u, opts);
+    // MongoDB accepts `$set: { _id }` when the value is unchanged (connect-mongo's
+    // session upsert does this); mingo refuses any write to _id.
+    if (
+      isPlainObject(modifier.$set) &&
+      Object.hasOwn(modifier.$set, '_id') &&
+      Object.hasOwn(doc, '_id') &&
+      sameValue(modifier.$set._id, doc._id)
+    ) {
+      const { _id: _unchanged, ...rest } = modifier.$set;
+      if (Object.keys(rest).length > 0) modifier.$set = rest;
+      else delete modifier.$set;
+    }
     after = before;
     if (Object.keys(modifier).length > 0) {
       checkArithmetic(after, modifier);
