@@ -36,20 +36,6 @@ export interface CreateUserInput {
 /** The user fields that are safe to send to a client. */
 export type PublicUser = Omit<SsprUser, 'credentialsVersion'>;
 
-/** The account as the app sees it. */
-export function toSsprUser(user: UserRecord): SsprUser {
-  return {
-    id: user.id,
-    email: user.email,
-    username: user.username,
-    displayName: user.displayName,
-    groups: [...user.groups],
-    roles: [...user.roles],
-    emailVerified: user.emailVerified,
-    credentialsVersion: user.credentialsVersion,
-  };
-}
-
 /** The account as a client may see it. */
 export function toPublicUser(user: SsprUser | UserRecord): PublicUser {
   return {
@@ -61,6 +47,11 @@ export function toPublicUser(user: SsprUser | UserRecord): PublicUser {
     roles: [...user.roles],
     emailVerified: user.emailVerified,
   };
+}
+
+/** The account as the app sees it (`req.user`). */
+export function toSsprUser(user: UserRecord): SsprUser {
+  return { ...toPublicUser(user), credentialsVersion: user.credentialsVersion };
 }
 
 const LABEL = /^[\p{L}\p{N} ._:@-]{1,64}$/u;
