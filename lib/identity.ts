@@ -9,7 +9,8 @@ import { isSsprError } from './errors.js';
 import { createCsrf } from './http/csrf.js';
 import { errorHandler } from './http/error-handler.js';
 import { Pages } from './http/pages.js';
-import { en } from './i18n/en.js';
+import { Messages } from './i18n/messages.js';
+import type { Logger } from './logger.js';
 import { Outbox } from './mail/outbox.js';
 import type { MailContext } from './mail/templates.js';
 import { type IdentityOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -20,6 +21,27 @@ import { ResetService } from './reset/service.js';
 import { Lockout } from './signin/lockout.js';
 import { createSignInRouter } from './signin/router.js';
 import { SignInService } from './signin/service.js';
+import { contrastRatio, parseColor } from './views/colors.js';
+
+/** WCAG AA: normal text needs 4.5:1. */
+const MIN_CONTRAST = 4.5;
+
+/** Warns when white button text on the accent colour is below WCAG AA contrast. */
+function warnOnLowContrast(accentColor: string, logger: Logger): void {
+  const accent = parseColor(accentColor);
+  const white = parseColor('#ffffff');
+  if (!accent || !white) return;
+  const ratio = contrastRatio(white, accent);
+  if (ratio < MIN_CONTRAST) {
+    logger.warn('branding.low_contrast', {
+      option: 'branding.accentColor',
+      color: accentColor,
+      ratio: Math.round(ratio * 100) / 100,
+      minimum: MIN_CONTRAST,
+      hint: 'white text on buttons of this colour is hard to read (WCAG AA needs 4.5:1)',
+    });
+  }
+}
 
 /** What Passport keeps in the session: the user id and the credentials version it was made with. */
 export interface SessionPayload {
@@ -27,7 +49,8 @@ export interface SessionPayload {
   v: number;
 }
 
-type Done<T> = (error: unknown, result?: T) => void;
+/** A Passport-style callback: an error, or the result. */
+export type Done<T> = (error: unknown, result?: T) => void;
 
 /** What `createIdentity` returns. */
 export interface Identity {
@@ -80,7 +103,18 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   const audit = new AuditLog(store.audit, clock, random, logger);
   const lockout = new Lockout(store.lockouts, clock, resolved.lockout);
   const scope = new ResetScopeReader(store.policy, clock);
-  const pages = new Pages(resolved.branding);
+  warnOnLowContrast(resolved.branding.accentColor, logger);
+  const messages = new Messages(resolved.messages, resolved.defaultLanguage);
+  const pages = new Pages({
+    branding: resolved.branding,
+    messages,
+    templates: resolved.pageTemplates,
+    passwordRules: {
+      min: resolved.passwordPolicy.minLength,
+      max: resolved.passwordPolicy.maxLength,
+      classes: resolved.passwordPolicy.minCharacterClasses,
+    },
+  });
   const csrf = createCsrf();
   const users = new Accounts(store.users, {
     hasher,
@@ -142,22 +176,26 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   });
   if (resolved.outbox.worker) outbox.start();
   const siteUrl = resolved.baseUrl === null ? null : `${resolved.baseUrl}${resolved.mountPath}`;
+  // Mail is read elsewhere: site paths become absolute from baseUrl (never the Host header), or are left out.
+  const absolute = (url: string | null): string | null =>
+    url === null || url.startsWith('https://')
+      ? url
+      : resolved.baseUrl === null
+        ? null
+        : `${resolved.baseUrl}${url}`;
+  const mailBranding = {
+    companyName: resolved.branding.companyName,
+    accentColor: resolved.branding.accentColor,
+    backgroundColor: resolved.branding.backgroundColor,
+    logoUrl: absolute(resolved.branding.logoUrl),
+    footerLinks: resolved.branding.footerLinks.flatMap((link) => {
+      const url = absolute(link.url);
+      return url === null ? [] : [{ text: link.text, url }];
+    }),
+  };
   const mailContext = (lang: string | null): MailContext => {
-    void lang;
-    return {
-      companyName: resolved.branding.companyName,
-      accentColor: resolved.branding.accentColor,
-      logoUrl:
-        resolved.branding.logoUrl === null
-          ? null
-          : resolved.branding.logoUrl.startsWith('https://')
-            ? resolved.branding.logoUrl
-            : resolved.baseUrl === null
-              ? null
-              : `${resolved.baseUrl}${resolved.branding.logoUrl}`,
-      messages: en,
-      lang: 'en',
-    };
+    const tag = messages.resolve(lang);
+    return { ...mailBranding, messages: messages.catalogue(tag), lang: tag };
   };
   const reset = new ResetService({
     store,

@@ -17,7 +17,11 @@ export { AUDIT_EVENT_TYPES, type Authorize, hasAdminRole } from './admin/router.
 export type { AuditEventType } from './audit/audit-log.js';
 export { type Clock, systemClock } from './clock.js';
 export { ERROR_CATALOGUE, type ErrorCode, type ErrorDetails, isSsprError, SsprError } from './errors.js';
-export { createIdentity, type Identity, type SessionPayload } from './identity.js';
+export { PAGE_CSP } from './http/pages.js';
+export { type Catalogue, en, format, type MessageKey } from './i18n/en.js';
+export { es } from './i18n/es.js';
+export { MESSAGE_KEYS, type MessageOverrides, SHIPPED_CATALOGUES } from './i18n/messages.js';
+export { createIdentity, type Done, type Identity, type SessionPayload } from './identity.js';
 export { jsonLogger, type LogFields, type Logger, silentLogger } from './logger.js';
 export {
   type Mailer,
@@ -36,11 +40,13 @@ export {
 } from './mail/templates.js';
 export type {
   BrandingOptions,
+  FooterLink,
   HashingLimits,
   IdentityOptions,
   LockoutOptions,
   RateLimit,
   RateLimitOptions,
+  ResolvedBranding,
   ResolvedOptions,
 } from './options.js';
 export { DEFAULTS } from './options.js';
@@ -49,3 +55,14 @@ export { RESET_DEFAULTS, type ResetOptions } from './reset/service.js';
 export { type MemoryStoreOptions, memoryStore } from './store/memory/index.js';
 export { MONGO_COLLECTIONS, type MongoStoreOptions, mongoStore } from './store/mongodb/index.js';
 export type * from './store/types.js';
+export type { AuditPageModel, PolicyBladeModel } from './views/admin.js';
+export { html, type Interpolation, SafeHtml } from './views/html.js';
+export { layout as pageLayout, type PageContext, t as pageMessage } from './views/layout.js';
+export type {
+  ResetPageBase,
+  ResetPasswordPageModel,
+  ResetStartPageModel,
+  ResetVerifyPageModel,
+} from './views/reset.js';
+export type { ErrorPageModel, SignInPageModel } from './views/signin.js';
+export { defaultPageTemplates, type PageTemplates } from './views/templates.js';

@@ -5,6 +5,8 @@ import {
   type PasswordPolicyPreset,
 } from './accounts/password-policy.js';
 import { type Clock, systemClock } from './clock.js';
+import type { Catalogue } from './i18n/en.js';
+import { buildCatalogues, type MessageOverrides } from './i18n/messages.js';
 import { jsonLogger, type Logger } from './logger.js';
 import type { Mailer } from './mail/mailer.js';
 import { OUTBOX_DEFAULTS, type OutboxOptions } from './mail/outbox.js';
@@ -12,17 +14,57 @@ import { defaultMailTemplates, type MailTemplates } from './mail/templates.js';
 import { cryptoRandom, type Random } from './random.js';
 import { RESET_DEFAULTS, type ResetOptions } from './reset/service.js';
 import type { Store } from './store/types.js';
+import { parseColor } from './views/colors.js';
+import { defaultPageTemplates, type PageTemplates } from './views/templates.js';
 
-/** Company branding shown on pages and in mail. */
+/** A link in the footer of pages and mails. */
+export interface FooterLink {
+  /** The link text, 1 to 100 characters. */
+  text: string;
+  /** An `https://` URL or a path on this site (mails make paths absolute with `baseUrl`). */
+  url: string;
+}
+
+/**
+ * Company branding shown on pages and in mail, like Azure's company branding.
+ * URLs are `https://` URLs or paths on this site starting with `/`; colours
+ * are CSS colours: hex (`#0067b8`), `rgb()`/`rgba()`, `hsl()`/`hsla()` or a
+ * named colour.
+ */
 export interface BrandingOptions {
   /** Shown in titles, headings and mail. Default: `'Your account'`. */
   companyName?: string;
-  /** URL of a logo image (absolute, or a path on this site). Default: none. */
+  /** URL of a logo image (an https URL or a path on this site). Default: none (the company name as text). */
   logoUrl?: string;
-  /** Accent colour of buttons and links, a CSS colour. Default: `'#0067b8'`. */
+  /**
+   * Accent colour of buttons, links and the mail's top border, a CSS colour.
+   * Buttons have white text: a colour whose contrast with white is below 4.5:1
+   * (WCAG AA) is accepted but logged as a warning at start-up. Default: `'#0067b8'`.
+   */
   accentColor?: string;
   /** Page background colour, a CSS colour. Default: `'#f2f2f2'`. */
   backgroundColor?: string;
+  /**
+   * A stylesheet loaded after the built-in ones, to restyle the pages (an
+   * https URL or a path on this site). An https URL's origin is added to the
+   * pages' CSP `style-src`. Default: none.
+   */
+  customCssUrl?: string;
+  /** A short paragraph (at most 500 characters) shown on the sign-in page below the heading. Default: none. */
+  signInText?: string;
+  /** Links shown in a `<footer>` on every page and in every mail (at most 10). Default: none. */
+  footerLinks?: readonly FooterLink[];
+}
+
+/** Branding after validation, with every default filled in. */
+export interface ResolvedBranding {
+  companyName: string;
+  logoUrl: string | null;
+  accentColor: string;
+  backgroundColor: string;
+  customCssUrl: string | null;
+  signInText: string | null;
+  footerLinks: readonly FooterLink[];
 }
 
 /** A fixed-window limit: at most `max` requests per `windowMs`. */
@@ -76,8 +118,29 @@ export interface IdentityOptions {
   reset?: ResetOptions;
   /** Mail outbox delivery settings; `worker: false` leaves delivery to `idp.outbox.deliverDue()`. */
   outbox?: OutboxOptions & { worker?: boolean };
-  /** Replaces some or all of the mail templates. */
+  /**
+   * Replaces some or all of the mail templates. Each gets a `MailContext` with the
+   * branding, the language and its catalogue. Default: the built-in templates.
+   */
   mailTemplates?: Partial<MailTemplates>;
+  /**
+   * Replaces some or all of the page templates (`signIn`, `resetStart`, `resetVerify`,
+   * `resetPassword`, `error`, `adminPolicy`, `audit`). Each gets a `PageContext` (branding,
+   * language, messages, CSRF token) and the page's model, and returns the whole HTML document.
+   * The pages are still sent with the strict CSP: no inline script or style.
+   * Default: the built-in templates ({@link defaultPageTemplates}).
+   */
+  pageTemplates?: Partial<PageTemplates>;
+  /**
+   * Message catalogues by language tag, merged over the shipped ones (`en`, `es`). A new
+   * language must have every key of the English catalogue; for a shipped language, any
+   * subset of keys overrides those strings. Pages and JSON error messages follow the
+   * request's `Accept-Language`; mail follows the account's `language`, then the request's.
+   * Default: none (English and Spanish as shipped).
+   */
+  messages?: MessageOverrides;
+  /** The language when `Accept-Language` matches no catalogue; must have a catalogue. Default: `'en'`. */
+  defaultLanguage?: string;
   /** What users sign in with. Default: `'email'`. */
   signInName?: 'email' | 'username';
   /** Company branding. */
@@ -118,8 +181,12 @@ export interface ResolvedOptions {
   reset: Required<ResetOptions>;
   outbox: Required<OutboxOptions> & { worker: boolean };
   mailTemplates: MailTemplates;
+  pageTemplates: PageTemplates;
+  /** Every catalogue in force (shipped ones with overrides, and host languages), by language tag. */
+  messages: Readonly<Record<string, Catalogue>>;
+  defaultLanguage: string;
   signInName: 'email' | 'username';
-  branding: Required<Omit<BrandingOptions, 'logoUrl'>> & { logoUrl: string | null };
+  branding: ResolvedBranding;
   passwordPolicy: PasswordPolicy;
   hasher: PasswordHasher;
   hashing: Required<HashingLimits>;
@@ -141,7 +208,11 @@ export const DEFAULTS = {
     accentColor: '#0067b8',
     backgroundColor: '#f2f2f2',
     logoUrl: null,
+    customCssUrl: null,
+    signInText: null,
+    footerLinks: [],
   },
+  defaultLanguage: 'en',
   hashing: { maxConcurrent: 4, maxQueued: 64 },
   lockout: { threshold: 10, durationMs: 60_000, maxDurationMs: 3_600_000 },
   rateLimits: { signIn: { max: 30, windowMs: 60_000 }, other: { max: 60, windowMs: 60_000 } },
@@ -151,9 +222,8 @@ export const DEFAULTS = {
   mountPath: '/auth',
 } as const;
 
-const CSS_COLOR =
-  /^(#[0-9a-f]{3,4}|#[0-9a-f]{6}|#[0-9a-f]{8}|[a-z]{3,20}|(rgb|rgba|hsl|hsla)\([0-9.,%\s/]+\))$/i;
-
+/** At most this many footer links. */
+const MAX_FOOTER_LINKS = 10;
 function fail(option: string, expectation: string): never {
   throw new TypeError(`createIdentity: options.${option} ${expectation}`);
 }
@@ -193,8 +263,79 @@ function optionalString(value: unknown, option: string, fallback: string): strin
 
 function color(value: unknown, option: string, fallback: string): string {
   const text = optionalString(value, option, fallback);
-  if (!CSS_COLOR.test(text)) fail(option, 'must be a CSS colour such as #0067b8');
-  return text;
+  if (parseColor(text) === null) {
+    fail(option, 'must be a CSS colour: hex such as #0067b8, rgb(), hsl() or a named colour');
+  }
+  return text.trim();
+}
+
+/** An `https://` URL or a path on this site; neither may hold quotes, spaces or control characters. */
+function webUrl(value: unknown, option: string): string {
+  const expectation = 'must be an https URL or a path on this site starting with /';
+  if (typeof value !== 'string' || value.length > 2048 || /[\s"'<>\\\p{Cc}]/u.test(value)) {
+    fail(option, expectation);
+  }
+  if (value.startsWith('/') && !value.startsWith('//')) return value;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(option, expectation);
+  }
+  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '') fail(option, expectation);
+  // The origin may go into the CSP header: only plain host names and IP literals.
+  if (!/^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/i.test(url.hostname)) fail(option, expectation);
+  return value;
+}
+
+function shortText(value: unknown, option: string, maxLength: number): string {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > maxLength) {
+    fail(option, `must be a non-empty string of at most ${maxLength} characters`);
+  }
+  return value.trim();
+}
+
+function footerLinks(value: unknown): FooterLink[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > MAX_FOOTER_LINKS) {
+    fail('branding.footerLinks', `must be a list of at most ${MAX_FOOTER_LINKS} { text, url } links`);
+  }
+  return value.map((link: unknown, index) => {
+    const option = `branding.footerLinks[${index}]`;
+    if (!isRecord(link)) fail(option, 'must be { text, url }');
+    return { text: shortText(link.text, `${option}.text`, 100), url: webUrl(link.url, `${option}.url`) };
+  });
+}
+
+function resolveBranding(input: unknown): ResolvedBranding {
+  const branding = input ?? {};
+  if (!isRecord(branding)) fail('branding', 'must be an object');
+  return {
+    companyName: optionalString(branding.companyName, 'branding.companyName', DEFAULTS.branding.companyName),
+    accentColor: color(branding.accentColor, 'branding.accentColor', DEFAULTS.branding.accentColor),
+    backgroundColor: color(
+      branding.backgroundColor,
+      'branding.backgroundColor',
+      DEFAULTS.branding.backgroundColor,
+    ),
+    logoUrl: branding.logoUrl === undefined ? null : webUrl(branding.logoUrl, 'branding.logoUrl'),
+    customCssUrl:
+      branding.customCssUrl === undefined ? null : webUrl(branding.customCssUrl, 'branding.customCssUrl'),
+    signInText:
+      branding.signInText === undefined ? null : shortText(branding.signInText, 'branding.signInText', 500),
+    footerLinks: footerLinks(branding.footerLinks),
+  };
+}
+
+function resolvePageTemplates(input: unknown): PageTemplates {
+  const templates = input ?? {};
+  if (!isRecord(templates)) fail('pageTemplates', 'must be an object of template functions');
+  for (const [name, value] of Object.entries(templates)) {
+    if (!Object.hasOwn(defaultPageTemplates, name))
+      fail(`pageTemplates.${name}`, 'is not a known page template');
+    if (typeof value !== 'function') fail(`pageTemplates.${name}`, 'must be a function');
+  }
+  return { ...defaultPageTemplates, ...(templates as Partial<PageTemplates>) };
 }
 
 function localPath(value: unknown, option: string, fallback: string): string {
@@ -227,12 +368,15 @@ export function resolveOptions(options: IdentityOptions): ResolvedOptions {
   if (signInName !== 'email' && signInName !== 'username')
     fail('signInName', "must be 'email' or 'username'");
 
-  const branding = options.branding ?? {};
-  if (!isRecord(branding)) fail('branding', 'must be an object');
-  const logoUrl =
-    branding.logoUrl === undefined ? null : optionalString(branding.logoUrl, 'branding.logoUrl', '');
-  if (logoUrl !== null && !/^(https:\/\/|\/(?!\/))/.test(logoUrl)) {
-    fail('branding.logoUrl', 'must be an https URL or a path starting with /');
+  const branding = resolveBranding(options.branding);
+  const messages = buildCatalogues(options.messages);
+  const defaultLanguage = optionalString(
+    options.defaultLanguage,
+    'defaultLanguage',
+    DEFAULTS.defaultLanguage,
+  );
+  if (!Object.hasOwn(messages, defaultLanguage)) {
+    fail('defaultLanguage', `must name a catalogue: one of ${Object.keys(messages).join(', ')}`);
   }
 
   let passwordPolicy: PasswordPolicy;
@@ -357,21 +501,11 @@ export function resolveOptions(options: IdentityOptions): ResolvedOptions {
     reset,
     outbox,
     mailTemplates,
+    pageTemplates: resolvePageTemplates(options.pageTemplates),
+    messages,
+    defaultLanguage,
     signInName,
-    branding: {
-      companyName: optionalString(
-        branding.companyName,
-        'branding.companyName',
-        DEFAULTS.branding.companyName,
-      ),
-      accentColor: color(branding.accentColor, 'branding.accentColor', DEFAULTS.branding.accentColor),
-      backgroundColor: color(
-        branding.backgroundColor,
-        'branding.backgroundColor',
-        DEFAULTS.branding.backgroundColor,
-      ),
-      logoUrl,
-    },
+    branding,
     passwordPolicy,
     hasher,
     hashing: {

@@ -11,7 +11,7 @@ import type { Pages } from '../http/pages.js';
 import { ipRateLimit } from '../http/rate-limit.js';
 import type { RateLimit } from '../options.js';
 import type { ResetScope, Store } from '../store/types.js';
-import { auditPage, policyBlade } from '../views/admin.js';
+import type { PolicyBladeModel } from '../views/admin.js';
 import { nextCursor, parseAuditQuery } from './audit-query.js';
 import type { PolicyAdmin, PolicyInput } from './policy.js';
 import { eligibilityReport } from './report.js';
@@ -41,6 +41,7 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'user.roles_changed',
 ];
 
+/** What the admin router is built from. */
 export interface AdminRouterDeps {
   store: Store;
   policy: PolicyAdmin;
@@ -91,6 +92,7 @@ export function createAdminRouter(deps: AdminRouterDeps, authorize: Authorize = 
     res.locals.ssprAdmin = user;
     next();
   };
+  pages.serveAssets(router);
   router.use(requireAdmin);
 
   const actorOf = (req: Request): string => {
@@ -98,10 +100,10 @@ export function createAdminRouter(deps: AdminRouterDeps, authorize: Authorize = 
     return user?.email ?? user?.username ?? user?.id ?? 'admin';
   };
 
-  const blade = async (req: Request, overrides: Partial<Parameters<typeof policyBlade>[1]> = {}) => {
+  const blade = async (req: Request, overrides: Partial<PolicyBladeModel> = {}) => {
     const current = await policy.get();
     const report = await eligibilityReport(store.users, current);
-    return policyBlade(pages.context(req, csrf), {
+    return pages.templates.adminPolicy(pages.context(req, csrf), {
       policy: current,
       report,
       groupsText: current.groups.join(', '),
@@ -152,14 +154,14 @@ export function createAdminRouter(deps: AdminRouterDeps, authorize: Authorize = 
       // Rendered by the error handler, which cannot await: the report is read before the change.
       const current = await policy.get();
       const report = await eligibilityReport(store.users, current);
-      res.locals.ssprErrorView = ((error, request) =>
-        policyBlade(pages.context(request, csrf), {
+      res.locals.ssprErrorView = ((error, request, localized) =>
+        pages.templates.adminPolicy(pages.context(request, csrf), {
           policy: current,
           report,
           groupsText: typedGroups,
           enabled,
           saved: false,
-          error: error.message,
+          error: localized.message,
           errorField: typeof error.details.field === 'string' ? error.details.field : null,
         })) satisfies ErrorView;
     }
@@ -193,7 +195,7 @@ export function createAdminRouter(deps: AdminRouterDeps, authorize: Authorize = 
     if (cursor) params.set('cursor', cursor);
     pages.send(
       res,
-      auditPage(pages.context(req, null), {
+      pages.templates.audit(pages.context(req, null), {
         events,
         filters,
         types: AUDIT_EVENT_TYPES,

@@ -18,14 +18,40 @@ export function bodyParsers(limit: string): RequestHandler[] {
   };
   return [
     checkType,
-    express.json({ limit, strict: true, type: 'application/json' }),
-    express.urlencoded({
-      limit,
-      extended: false,
-      parameterLimit: 20,
-      type: 'application/x-www-form-urlencoded',
-    }),
+    mapErrors(express.json({ limit, strict: true, type: 'application/json' })),
+    mapErrors(
+      express.urlencoded({
+        limit,
+        extended: false,
+        parameterLimit: 20,
+        type: 'application/x-www-form-urlencoded',
+      }),
+    ),
   ];
+}
+
+/**
+ * Turns every client-caused failure of a body parser into a catalogue error
+ * where it happens. Some carry no `type` (a corrupt gzip or deflate body fails
+ * inside zlib), and would otherwise surface as a 500.
+ */
+function mapErrors(parser: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    parser(req, res, (error?: unknown) => {
+      if (error === undefined || error === null) return next();
+      next(fromBodyParserError(error) ?? fromClientError(error) ?? error);
+    });
+  };
+}
+
+/** A 4xx error from body-parser or raw-body that has no known `type`. */
+function fromClientError(error: unknown): SsprError | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const status = (error as { status?: unknown }).status;
+  if (typeof status !== 'number' || status < 400 || status > 499) return null;
+  if (status === 413) return new SsprError('payload_too_large');
+  if (status === 415) return new SsprError('unsupported_media_type');
+  return new SsprError('invalid_request', 'The request body could not be read.');
 }
 
 /** body-parser's error types, mapped to the catalogue. */
@@ -40,6 +66,7 @@ export function fromBodyParserError(error: unknown): SsprError | null {
       return new SsprError('unsupported_media_type');
     case 'entity.parse.failed':
     case 'entity.verify.failed':
+    case 'querystring.parse.rangeError':
     case 'request.size.invalid':
     case 'request.aborted':
       return new SsprError('invalid_request', 'The request body could not be read.');

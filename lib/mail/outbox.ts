@@ -1,5 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
+import { isSsprError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type Random, randomId } from '../random.js';
 import type { OutboxStore } from '../store/types.js';
@@ -38,6 +39,8 @@ export class Outbox {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
   private rerun = false;
+  /** Messages this worker sent whose removal from the store has not succeeded yet. */
+  private readonly sentNotRemoved = new Set<string>();
 
   constructor(
     private readonly store: OutboxStore,
@@ -53,24 +56,36 @@ export class Outbox {
     this.owner = `worker-${randomId(deps.random, 9)}`;
   }
 
-  /** Queues a message. It is delivered by a worker, never inside the request. */
-  async enqueue(message: MailMessage & { kind: string; userId: string | null }): Promise<void> {
+  /**
+   * Queues a message. It is delivered by a worker, never inside the request.
+   * With `id`, queueing is idempotent while the message waits: a second
+   * enqueue of the same id is a no-op (for callers that may repeat a step
+   * whose first answer from the store was lost).
+   */
+  async enqueue(
+    message: MailMessage & { kind: string; userId: string | null },
+    options: { id?: string } = {},
+  ): Promise<void> {
     const now = this.deps.clock.now();
-    await this.store.enqueue({
-      id: randomId(this.deps.random, 16),
-      to: message.to,
-      subject: message.subject,
-      text: message.text,
-      html: message.html,
-      kind: message.kind,
-      userId: message.userId,
-      attempts: 0,
-      notBefore: now,
-      leaseUntil: null,
-      leaseOwner: null,
-      createdAt: now,
-      lastError: null,
-    });
+    try {
+      await this.store.enqueue({
+        id: options.id ?? randomId(this.deps.random, 16),
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+        kind: message.kind,
+        userId: message.userId,
+        attempts: 0,
+        notBefore: now,
+        leaseUntil: null,
+        leaseOwner: null,
+        createdAt: now,
+        lastError: null,
+      });
+    } catch (error) {
+      if (!(options.id !== undefined && isSsprError(error, 'conflict'))) throw error;
+    }
     if (this.timer) this.kick();
   }
 
@@ -118,6 +133,7 @@ export class Outbox {
   private async drain(): Promise<number> {
     const { mailer, clock, options, logger, audit } = this.deps;
     if (!mailer) return 0;
+    await this.settleSent();
     let sent = 0;
     for (;;) {
       const now = clock.now();
@@ -126,6 +142,12 @@ export class Outbox {
         leaseUntil: new Date(now.getTime() + options.leaseMs),
       });
       if (!message) return sent;
+      if (this.sentNotRemoved.has(message.id)) {
+        // Sent by this worker already; only its removal from the store failed.
+        await this.removeSent(message.id);
+        continue;
+      }
+      let failure: { error: unknown } | null = null;
       try {
         await mailer.send({
           to: message.to,
@@ -133,34 +155,52 @@ export class Outbox {
           text: message.text,
           html: message.html,
         });
-        await this.store.complete(message.id, this.owner);
+      } catch (error) {
+        failure = { error };
+      }
+      if (failure === null) {
+        // A store failure from here on is not a send failure: the message is
+        // out, and retrying it would send it twice. Remember it until removed.
+        this.sentNotRemoved.add(message.id);
+        await this.removeSent(message.id);
         sent += 1;
         logger.info('mail.sent', { kind: message.kind, attempts: message.attempts });
-      } catch (error) {
-        const reason = describe(error);
-        const permanent = isPermanentMailError(error);
-        if (permanent || message.attempts >= options.maxAttempts) {
-          await this.store.abandon(message.id, this.owner);
-          logger.error('mail.failed', { kind: message.kind, attempts: message.attempts, reason });
-          await audit.record('mail.failed', {
-            userId: message.userId,
-            data: { kind: message.kind, attempts: message.attempts, reason },
-          });
-        } else {
-          const delay = Math.min(options.backoffMs * 2 ** (message.attempts - 1), options.maxBackoffMs);
-          await this.store.retry(message.id, this.owner, {
-            notBefore: new Date(clock.now().getTime() + delay),
-            error: reason,
-          });
-          logger.warn('mail.retry', {
-            kind: message.kind,
-            attempts: message.attempts,
-            reason,
-            delayMs: delay,
-          });
-        }
+        continue;
+      }
+      const reason = describe(failure.error);
+      const permanent = isPermanentMailError(failure.error);
+      if (permanent || message.attempts >= options.maxAttempts) {
+        await this.store.abandon(message.id, this.owner);
+        logger.error('mail.failed', { kind: message.kind, attempts: message.attempts, reason });
+        await audit.record('mail.failed', {
+          userId: message.userId,
+          data: { kind: message.kind, attempts: message.attempts, reason },
+        });
+      } else {
+        const delay = Math.min(options.backoffMs * 2 ** (message.attempts - 1), options.maxBackoffMs);
+        await this.store.retry(message.id, this.owner, {
+          notBefore: new Date(clock.now().getTime() + delay),
+          error: reason,
+        });
+        logger.warn('mail.retry', {
+          kind: message.kind,
+          attempts: message.attempts,
+          reason,
+          delayMs: delay,
+        });
       }
     }
+  }
+
+  /** Removes a sent message from the store; on success it is forgotten locally too. */
+  private async removeSent(id: string): Promise<void> {
+    await this.store.complete(id, this.owner);
+    this.sentNotRemoved.delete(id);
+  }
+
+  /** Removes messages sent by an earlier run whose removal failed (the store was unavailable). */
+  private async settleSent(): Promise<void> {
+    for (const id of [...this.sentNotRemoved]) await this.removeSent(id);
   }
 }
 

@@ -1,13 +1,25 @@
 import { type Catalogue, format, type MessageKey } from '../i18n/en.js';
 import { html, type SafeHtml } from '../views/html.js';
 
-/** What every mail needs: branding, language and the site's public address. */
+/**
+ * What every mail needs: the branding (with URLs made absolute from
+ * `baseUrl`) and the language (the account's stored `language`, else the
+ * request's, else the default) with its catalogue.
+ */
 export interface MailContext {
+  /** `branding.companyName`. */
   companyName: string;
+  /** `branding.accentColor`: the top border and the links. */
   accentColor: string;
-  /** An absolute logo URL, or null. */
+  /** `branding.backgroundColor`: around the message. */
+  backgroundColor: string;
+  /** An absolute logo URL, or null (none configured, or a site path without `baseUrl`). */
   logoUrl: string | null;
+  /** `branding.footerLinks` with absolute URLs (site paths are dropped without `baseUrl`). */
+  footerLinks: ReadonlyArray<{ text: string; url: string }>;
+  /** The catalogue of `lang`. */
   messages: Catalogue;
+  /** The mail's language tag. */
   lang: string;
 }
 
@@ -18,6 +30,7 @@ export interface RenderedMail {
   html: string;
 }
 
+/** The model of the verification code mail. */
 export interface ResetCodeMailModel {
   code: string;
   expiresInMinutes: number;
@@ -25,16 +38,25 @@ export interface ResetCodeMailModel {
   verifyUrl: string | null;
 }
 
+/** The model of the "your password was changed" mail. */
 export interface PasswordChangedMailModel {
   changedAt: Date;
   signInUrl: string | null;
 }
 
-/** The mails express-sspr sends; each may be replaced through the `mailTemplates` option. */
+/**
+ * The mails express-sspr sends; each may be replaced through the
+ * `mailTemplates` option. Every mail needs a subject, a text part and an
+ * HTML part; the code must never be in the subject.
+ */
 export interface MailTemplates {
+  /** The verification code, to an account that may reset its password. */
   resetCode(context: MailContext, model: ResetCodeMailModel): RenderedMail;
+  /** "Password reset is not available for your account", to an account the policy does not cover. */
   resetNotEnabled(context: MailContext, model: Record<string, never>): RenderedMail;
+  /** "Your password was changed", after a completed reset. */
   passwordChanged(context: MailContext, model: PasswordChangedMailModel): RenderedMail;
+  /** "Someone tried to reset a password", to an address with no account (only with `notifyUnknownRecipients`). */
   unknownRecipient(context: MailContext, model: Record<string, never>): RenderedMail;
 }
 
@@ -42,18 +64,36 @@ function m(context: MailContext, key: MessageKey, values: Record<string, string 
   return format(context.messages[key], { companyName: context.companyName, ...values });
 }
 
+/** The mail's footer: who sent it, then the branding's footer links. */
+function footerHtml(context: MailContext): SafeHtml {
+  const links = context.footerLinks.map(
+    (link, index) =>
+      html`${index > 0 ? html` &nbsp;|&nbsp; ` : html``}<a href="${link.url}" style="color:#555555;text-decoration:underline">${link.text}</a>`,
+  );
+  return html`<p style="margin:0">${m(context, 'mail.footer')}</p>${
+    links.length > 0 ? html`<p style="margin:8px 0 0">${links}</p>` : html``
+  }`;
+}
+
+/** The footer of the text part. */
+function footerText(context: MailContext): string {
+  return [m(context, 'mail.footer'), ...context.footerLinks.map((link) => `${link.text}: ${link.url}`)].join(
+    '\n',
+  );
+}
+
 function frame(context: MailContext, heading: string, body: SafeHtml): string {
   return html`<!doctype html>
 <html lang="${context.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${heading}</title></head>
-<body style="margin:0;padding:0;background:#f2f2f2;font-family:Segoe UI,Helvetica,Arial,sans-serif;color:#1b1b1b">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f2f2f2"><tr><td align="center" style="padding:24px 12px">
+<body style="margin:0;padding:0;background:${context.backgroundColor};font-family:Segoe UI,Helvetica,Arial,sans-serif;color:#1b1b1b">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:${context.backgroundColor}"><tr><td align="center" style="padding:24px 12px">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:560px;background:#ffffff;border-top:4px solid ${context.accentColor}">
 <tr><td style="padding:28px 32px 8px">
 ${context.logoUrl ? html`<img src="${context.logoUrl}" alt="${context.companyName}" style="max-height:36px;max-width:200px">` : html`<p style="margin:0;font-size:16px;font-weight:600">${context.companyName}</p>`}
 <h1 style="font-size:22px;font-weight:600;margin:20px 0 12px">${heading}</h1>
 ${body}
 </td></tr>
-<tr><td style="padding:16px 32px 28px;font-size:12px;color:#555">${m(context, 'mail.footer')}</td></tr>
+<tr><td style="padding:16px 32px 28px;font-size:12px;color:#555555;border-top:1px solid #e5e5e5">${footerHtml(context)}</td></tr>
 </table></td></tr></table>
 </body></html>
 `.value;
@@ -85,14 +125,14 @@ export const defaultMailTemplates: MailTemplates = {
         expiry,
         model.verifyUrl ? `${m(context, 'mail.code.link')} ${model.verifyUrl}` : null,
         m(context, 'mail.code.ignore'),
-        m(context, 'mail.footer'),
+        footerText(context),
       ),
       html: frame(
         context,
         heading,
         html`${paragraph(m(context, 'mail.code.body'))}
 <p style="margin:18px 0 6px;font-size:13px;color:#555">${m(context, 'mail.code.label')}</p>
-<p style="margin:0 0 18px;font-size:34px;font-weight:700;letter-spacing:8px;font-family:Consolas,Menlo,monospace;user-select:all">${model.code}</p>
+<p style="margin:0 0 18px"><span style="display:inline-block;padding:8px 16px;background:#f4f4f4;border:1px solid #e0e0e0;border-radius:4px;font-size:34px;line-height:1.2;font-weight:700;letter-spacing:8px;font-family:Consolas,Menlo,monospace;color:#1b1b1b;user-select:all;-webkit-user-select:all">${model.code}</span></p>
 ${paragraph(expiry)}
 ${model.verifyUrl ? html`${paragraph(m(context, 'mail.code.link'))}${link(model.verifyUrl, context)}` : html``}
 ${paragraph(m(context, 'mail.code.ignore'))}`,
@@ -108,7 +148,7 @@ ${paragraph(m(context, 'mail.code.ignore'))}`,
         heading,
         m(context, 'mail.notEnabled.body'),
         m(context, 'mail.notEnabled.ignore'),
-        m(context, 'mail.footer'),
+        footerText(context),
       ),
       html: frame(
         context,
@@ -133,7 +173,7 @@ ${paragraph(m(context, 'mail.code.ignore'))}`,
         body,
         model.signInUrl ? `${m(context, 'mail.changed.signIn')} ${model.signInUrl}` : null,
         m(context, 'mail.changed.warning'),
-        m(context, 'mail.footer'),
+        footerText(context),
       ),
       html: frame(
         context,
@@ -153,7 +193,7 @@ ${paragraph(m(context, 'mail.changed.warning'))}`,
         heading,
         m(context, 'mail.unknown.body'),
         m(context, 'mail.unknown.ignore'),
-        m(context, 'mail.footer'),
+        footerText(context),
       ),
       html: frame(
         context,

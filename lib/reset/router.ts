@@ -10,10 +10,10 @@ import type { ErrorView } from '../http/error-handler.js';
 import { wantsJson } from '../http/negotiate.js';
 import type { Pages } from '../http/pages.js';
 import { ipRateLimit } from '../http/rate-limit.js';
+import { en } from '../i18n/en.js';
 import type { RateLimit } from '../options.js';
 import { type Random, randomId } from '../random.js';
 import type { CounterStore } from '../store/types.js';
-import { resetPasswordPage, resetStartPage, resetVerifyPage } from '../views/reset.js';
 import type { Requester, ResetOptions, ResetService } from './service.js';
 
 /** What the reset journey keeps in the browser session. */
@@ -35,6 +35,7 @@ function state(req: Request): ResetSessionState {
   return session.ssprReset;
 }
 
+/** What the reset router is built from. */
 export interface ResetRouterDeps {
   service: ResetService;
   csrf: Csrf;
@@ -56,15 +57,17 @@ export interface ResetRouterDeps {
 export function createResetRouter(deps: ResetRouterDeps): Router {
   const { service, csrf, pages } = deps;
   const router = express.Router();
+  pages.serveAssets(router);
   const parse = bodyParsers(deps.bodyLimit);
   const limit = ipRateLimit(deps.counters, deps.clock, 'reset', deps.rateLimit);
   const codeMinutes = Math.round(deps.options.codeTtlMs / 60_000);
+  const codeDigits = deps.options.codeDigits;
 
   const requester = (req: Request): Requester => {
     const session = state(req);
     session.nonce ??= randomId(deps.random, 18);
-    const lang = req.acceptsLanguages()[0];
-    return { sessionNonce: session.nonce, ip: req.ip ?? null, ...(lang && lang !== '*' ? { lang } : {}) };
+    // The page's language: mail to an address without a stored language follows it.
+    return { sessionNonce: session.nonce, ip: req.ip ?? null, lang: pages.language(req) };
   };
 
   /** The flow a request is about: the body's `flowId`, or in form mode the session's. */
@@ -84,36 +87,33 @@ export function createResetRouter(deps: ResetRouterDeps): Router {
     return null;
   };
 
-  const startView: ErrorView = (error, req) =>
-    resetStartPage(pages.context(req, csrf), {
+  const startView: ErrorView = (error, req, localized) =>
+    pages.templates.resetStart(pages.context(req, csrf), {
       email: typeof req.body?.email === 'string' ? String(req.body.email).slice(0, 254) : '',
-      error: error.message,
+      error: localized.message,
       errorField: errorField(error),
       notice: null,
     });
 
-  const verifyView: ErrorView = (error, req) =>
-    resetVerifyPage(pages.context(req, csrf), {
+  const verifyView: ErrorView = (error, req, localized) =>
+    pages.templates.resetVerify(pages.context(req, csrf), {
       email: state(req).email ?? '',
+      codeDigits,
       codeMinutes,
-      error: error.message,
+      error: localized.message,
       errorField: errorField(error),
       notice: null,
     });
 
-  const passwordView: ErrorView = (error, req) => {
-    const reasons = Array.isArray(error.details.reasons)
-      ? (error.details.reasons as Array<{ message?: unknown }>).map((reason) => String(reason.message ?? ''))
-      : [];
-    return resetPasswordPage(pages.context(req, csrf), {
+  const passwordView: ErrorView = (error, req, localized) =>
+    pages.templates.resetPassword(pages.context(req, csrf), {
       minLength: deps.passwordPolicy.minLength,
       maxLength: deps.passwordPolicy.maxLength,
-      error: error.message,
+      error: localized.message,
       errorField: errorField(error),
       notice: null,
-      reasons,
+      reasons: (localized.reasons ?? []).map((reason) => reason.message),
     });
-  };
 
   const onError = (view: ErrorView) => (req: Request, res: Response, next: express.NextFunction) => {
     if (!wantsJson(req)) res.locals.ssprErrorView = view;
@@ -128,7 +128,12 @@ export function createResetRouter(deps: ResetRouterDeps): Router {
   router.get('/reset', (req, res) => {
     pages.send(
       res,
-      resetStartPage(pages.context(req, csrf), { email: '', error: null, errorField: null, notice: null }),
+      pages.templates.resetStart(pages.context(req, csrf), {
+        email: '',
+        error: null,
+        errorField: null,
+        notice: null,
+      }),
     );
   });
 
@@ -169,12 +174,13 @@ export function createResetRouter(deps: ResetRouterDeps): Router {
     if (!session.flowId) return res.redirect(303, `${req.baseUrl}/reset`);
     pages.send(
       res,
-      resetVerifyPage(pages.context(req, csrf), {
+      pages.templates.resetVerify(pages.context(req, csrf), {
         email: session.email ?? '',
+        codeDigits,
         codeMinutes,
         error: null,
         errorField: null,
-        notice: req.query.notice === 'resent' ? pages.messages['notice.codeResent'] : null,
+        notice: req.query.notice === 'resent' ? pages.messages(req)['notice.codeResent'] : null,
       }),
     );
   });
@@ -192,7 +198,7 @@ export function createResetRouter(deps: ResetRouterDeps): Router {
     if (!state(req).flowId) return res.redirect(303, `${req.baseUrl}/reset`);
     pages.send(
       res,
-      resetPasswordPage(pages.context(req, csrf), {
+      pages.templates.resetPassword(pages.context(req, csrf), {
         minLength: deps.passwordPolicy.minLength,
         maxLength: deps.passwordPolicy.maxLength,
         error: null,
@@ -210,7 +216,7 @@ export function createResetRouter(deps: ResetRouterDeps): Router {
     if (!wantsJson(req) || Object.hasOwn(body, 'confirmPassword')) {
       const confirm = stringField(body, 'confirmPassword', { maxLength: 100_000 });
       if (confirm !== password) {
-        throw new SsprError('invalid_request', pages.messages['error.passwordsDiffer'], {
+        throw new SsprError('invalid_request', en['error.passwordsDiffer'], {
           details: { field: 'confirmPassword' },
         });
       }

@@ -3,7 +3,7 @@ import type { PasswordHasher } from '../accounts/hasher.js';
 import { isValidEmail, normalizeEmail } from '../accounts/normalize.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
-import { SsprError } from '../errors.js';
+import { isSsprError, SsprError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Outbox } from '../mail/outbox.js';
 import type { MailContext, MailTemplates } from '../mail/templates.js';
@@ -159,6 +159,7 @@ export class ResetService {
       codeExpiresAt: new Date(now.getTime() + options.codeTtlMs),
       attempts: 0,
       codesSent: 1,
+      credentialsVersion: eligible ? user.credentialsVersion : null,
       resendAfter: new Date(now.getTime() + options.resendAfterMs),
       createdAt: now,
       expiresAt: new Date(now.getTime() + options.flowTtlMs),
@@ -193,9 +194,13 @@ export class ResetService {
       const mail = templates.resetNotEnabled(context, {});
       await outbox.enqueue({ ...mail, to: user.email, kind: 'reset.not_enabled', userId: user.id });
       await audit.record('reset.blocked_by_policy', { userId: user.id, ip: requester.ip });
-    } else if (options.notifyUnknownRecipients) {
+    } else {
+      // Rendered even when it is not sent, so that an unknown address is not
+      // measurably quicker to answer than a known one (EN-1, EN-3).
       const mail = templates.unknownRecipient(context, {});
-      await outbox.enqueue({ ...mail, to: typedEmail, kind: 'reset.unknown_recipient', userId: null });
+      if (options.notifyUnknownRecipients) {
+        await outbox.enqueue({ ...mail, to: typedEmail, kind: 'reset.unknown_recipient', userId: null });
+      }
     }
   }
 
@@ -300,79 +305,135 @@ export class ResetService {
   }
 
   /**
-   * Sets the new password of a verified flow, exactly once: the flow is
-   * consumed first (compare-and-set), then the hash is replaced together with
-   * a new credentials version, which signs out every existing session. Every
-   * other open flow of the user dies, lockouts clear, and a "password
-   * changed" mail is queued. Returns the user.
+   * Sets the new password of a verified flow, exactly once. The commit point
+   * is one compare-and-set on the user: the hash is replaced only while the
+   * credentials version is still the one the flow started with, together with
+   * a new version (which signs out every existing session) and a mark naming
+   * this flow. So of many concurrent completions exactly one wins, and a
+   * completion whose answer from the store was lost can be told apart from one
+   * that never happened: the password either changed completely or not at all,
+   * and the flow stays usable in the latter case. After the commit, the flow is
+   * closed, every other open flow of the user dies, lockouts clear and a
+   * "password changed" mail is queued; these steps are idempotent, so if the
+   * store fails among them the next request on this flow finishes them.
+   * Returns the user.
    */
   async complete(flowId: string, password: string, requester: Requester): Promise<UserRecord> {
-    const { store, clock, options, audit, accounts, hasher, lockout, logger } = this.deps;
+    const { store, accounts, hasher } = this.deps;
     const flow = await this.flowFor(flowId, requester);
     if (flow.state !== 'verified' || flow.userId === null) throw new SsprError('not_verified');
     const user = await store.users.findById(flow.userId);
     if (!user) throw new SsprError('flow_expired');
+    if (user.lastResetFlowId === flow.id) {
+      // An earlier request on this flow changed the password but could not
+      // finish. Finish its work; the reset is done, so this request is not
+      // the one that made it.
+      await this.finish(flow, user, requester);
+      throw new SsprError('flow_expired');
+    }
+    const expectedVersion = flow.credentialsVersion ?? user.credentialsVersion;
+    if (user.credentialsVersion !== expectedVersion) {
+      // The password changed since this flow started: the flow is dead (LT-2).
+      await this.close(flow.id, 'cancelled').catch(() => null);
+      throw new SsprError('flow_expired');
+    }
     const normalized = accounts.checkPassword(password, {
       email: user.email,
       username: user.username,
       displayName: user.displayName,
     });
     const passwordHash = await hasher.hash(normalized);
-    const consumed = await store.resetFlows.transition(flow.id, 'verified', 'completed', {
-      now: clock.now(),
-    });
-    if (!consumed) throw new SsprError('flow_expired');
-    let changed: UserRecord | null;
-    try {
-      changed = await this.changePassword(user, passwordHash);
-    } catch (error) {
-      // Give the flow back so the user can try again: nothing was changed.
-      await store.resetFlows
-        .transition(flow.id, 'completed', 'verified', { now: clock.now() })
-        .catch(() => logger.error('reset.flow_restore_failed', { flow: 'restore' }));
-      throw error;
-    }
-    const now = clock.now();
-    await store.resetFlows.cancelOpenFlows(changed.id, { now, exceptId: flow.id });
-    if (changed.email) await lockout.clear(changed.email);
-    if (changed.username) await lockout.clear(changed.username);
-    await store.counters.reset(`reset-wrong:${flow.accountKey}`);
-    if (changed.email) {
-      const mail = this.deps.templates.passwordChanged(
-        this.deps.mailContext(changed.language ?? requester.lang ?? null),
-        {
-          changedAt: now,
-          signInUrl: this.deps.urls.signIn,
-        },
-      );
-      await this.deps.outbox.enqueue({
-        ...mail,
-        to: changed.email,
-        kind: 'password.changed',
-        userId: changed.id,
-      });
-    }
-    await audit.record('reset.completed', { userId: changed.id, ip: requester.ip });
-    void options;
+    const changed = await this.commit(user.id, flow.id, passwordHash, expectedVersion);
+    if (!changed) throw new SsprError('flow_expired');
+    await this.finish(flow, changed, requester);
     return changed;
   }
 
-  /** Replaces the hash from the version just read; retries once if another change slipped in. */
-  private async changePassword(user: UserRecord, passwordHash: string): Promise<UserRecord> {
+  /**
+   * The one atomic step of a completion. When the store fails, the write may
+   * still have happened (a lost answer); reading the user back tells, because
+   * the hash (salted, so unique to this request) and the flow mark land together.
+   */
+  private async commit(
+    userId: string,
+    flowId: string,
+    passwordHash: string,
+    expectedVersion: number,
+  ): Promise<UserRecord | null> {
     const { store, clock } = this.deps;
-    let expectedVersion = user.credentialsVersion;
-    for (let attempt = 0; attempt < 3; attempt += 1) {
-      const changed = await store.users.changePassword(user.id, {
+    try {
+      return await store.users.changePassword(userId, {
         passwordHash,
         expectedVersion,
         emailVerified: true,
+        resetFlowId: flowId,
         now: clock.now(),
       });
-      if (changed) return changed;
-      const current = await store.users.findById(user.id);
-      if (!current) throw new SsprError('flow_expired');
-      expectedVersion = current.credentialsVersion;
+    } catch (error) {
+      const current = await store.users.findById(userId).catch(() => null);
+      if (current?.lastResetFlowId === flowId && current.passwordHash === passwordHash) return current;
+      throw error;
     }
-    throw new SsprError('unavailable');
+  }
+
+  /**
+   * Everything after the commit, in an order that lets a later request redo
+   * it: each step is idempotent and retried once (the store may have dropped a
+   * connection), and the flow is closed last, so a flow still open after a
+   * committed change means the work is unfinished (see `complete`).
+   */
+  private async finish(flow: ResetFlowRecord, user: UserRecord, requester: Requester): Promise<void> {
+    const { store, clock, lockout, outbox, templates, audit } = this.deps;
+    const now = clock.now();
+    await retryOnce(() => store.resetFlows.cancelOpenFlows(user.id, { now, exceptId: flow.id }));
+    if (user.email) await retryOnce(() => lockout.clear(user.email as string));
+    if (user.username) await retryOnce(() => lockout.clear(user.username as string));
+    await retryOnce(() => store.counters.reset(`reset-wrong:${flow.accountKey}`));
+    if (user.email) {
+      const mail = templates.passwordChanged(this.deps.mailContext(user.language ?? requester.lang ?? null), {
+        changedAt: user.passwordChangedAt ?? now,
+        signInUrl: this.deps.urls.signIn,
+      });
+      const message = { ...mail, to: user.email, kind: 'password.changed', userId: user.id };
+      // One id per flow: repeating this step never queues the mail twice.
+      await retryOnce(() => outbox.enqueue(message, { id: `password-changed-${flow.id}` }));
+    }
+    if (await this.closeCompleted(flow.id)) {
+      await audit.record('reset.completed', { userId: user.id, ip: requester.ip });
+    }
+  }
+
+  /** Closes the flow as completed; true when this call closed it. */
+  private async closeCompleted(flowId: string): Promise<boolean> {
+    try {
+      return await this.close(flowId, 'completed');
+    } catch (error) {
+      if (!isSsprError(error, 'unavailable')) throw error;
+      if (await this.close(flowId, 'completed')) return true;
+      // Only the answer may have been lost: a flow completed by now was closed by the first try.
+      return (await this.deps.store.resetFlows.get(flowId))?.state === 'completed';
+    }
+  }
+
+  /** Moves an open (verified) flow to a final state; false when it was no longer open. */
+  private async close(flowId: string, to: 'completed' | 'cancelled'): Promise<boolean> {
+    const closed = await this.deps.store.resetFlows.transition(flowId, 'verified', to, {
+      now: this.deps.clock.now(),
+    });
+    return closed !== null;
+  }
+}
+
+/**
+ * Runs an idempotent store step, once more if the store was unavailable: a
+ * dropped connection fails one write (the driver does not retry writes on a
+ * standalone server), and the second try goes over a new connection.
+ */
+async function retryOnce<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (!isSsprError(error, 'unavailable')) throw error;
+    return step();
   }
 }

@@ -12,7 +12,6 @@ import { ipRateLimit } from '../http/rate-limit.js';
 import type { RateLimitOptions } from '../options.js';
 import type { ResetScopeReader } from '../reset/scope.js';
 import type { CounterStore, UserRecord } from '../store/types.js';
-import { signInPage } from '../views/signin.js';
 import type { SignInService } from './service.js';
 
 /** Notices the sign-in page may show, by the `notice` query value. */
@@ -61,6 +60,7 @@ export function currentUser(req: Request): SsprUser | null {
   return user && typeof user.id === 'string' ? (user as SsprUser) : null;
 }
 
+/** What the sign-in router is built from. */
 export interface SignInRouterDeps {
   service: SignInService;
   scope: ResetScopeReader;
@@ -94,7 +94,16 @@ export function createSignInRouter(deps: SignInRouterDeps): Router {
   ) => {
     // The reset link is a convenience: if the policy cannot be read, leave it out.
     const showResetLink = await scope.isEnabled().catch(() => false);
-    pages.send(res, signInPage(pages.context(req, csrf), { signInName, showResetLink, ...model }), status);
+    pages.send(
+      res,
+      pages.templates.signIn(pages.context(req, csrf), {
+        signInName,
+        showResetLink,
+        fieldsInvalid: false,
+        ...model,
+      }),
+      status,
+    );
   };
 
   router.use((_req, res, next) => {
@@ -113,7 +122,7 @@ export function createSignInRouter(deps: SignInRouterDeps): Router {
       name: '',
       returnTo: safeReturnTo(req.query.returnTo),
       error: null,
-      notice: key ? pages.messages[key] : null,
+      notice: key ? pages.messages(req)[key] : null,
     });
   });
 
@@ -124,13 +133,14 @@ export function createSignInRouter(deps: SignInRouterDeps): Router {
       const typed = typeof body[signInName] === 'string' ? (body[signInName] as string).slice(0, 254) : '';
       // The reset link is shown with errors too; read the policy before anything can fail.
       const showResetLink = await scope.isEnabled().catch(() => false);
-      res.locals.ssprErrorView = ((error: SsprError, request: Request) =>
-        signInPage(pages.context(request, csrf), {
+      res.locals.ssprErrorView = ((error, request, localized) =>
+        pages.templates.signIn(pages.context(request, csrf), {
           signInName,
           name: typed,
           returnTo,
           showResetLink,
-          error: error.message,
+          error: localized.message,
+          fieldsInvalid: error.code === 'invalid_credentials' || error.code === 'invalid_request',
           notice: null,
         })) satisfies ErrorView;
     }
@@ -160,15 +170,7 @@ export function createSignInRouter(deps: SignInRouterDeps): Router {
     res.json({ user: toPublicUser(user) });
   });
 
-  router.get('/assets/sspr.css', (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=3600');
-    res.type('css').send(pages.css.base);
-  });
-
-  router.get('/assets/theme.css', (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=300');
-    res.type('css').send(pages.css.theme);
-  });
+  pages.serveAssets(router);
 
   return router;
 }

@@ -45,6 +45,12 @@ export interface UserRecord {
   createdAt: Date;
   updatedAt: Date;
   passwordChangedAt: Date | null;
+  /**
+   * The reset flow that made the last password change, when a reset made it.
+   * Written in the same atomic update as the hash, so that a reset whose
+   * answer from the store was lost can tell afterwards whether it happened.
+   */
+  lastResetFlowId?: string | null;
 }
 
 /** What `UserStore.create` takes; the caller has normalised and hashed. */
@@ -77,12 +83,19 @@ export interface UserStore {
   findByUsername(username: string): Promise<UserRecord | null>;
   /**
    * Replaces the password hash and moves the credentials version on by one,
-   * only while the stored version is `expectedVersion`. Returns the updated
-   * user, or null when the version moved on (or the user is gone).
+   * only while the stored version is `expectedVersion`; records `resetFlowId`
+   * as `lastResetFlowId` (null when not given) in the same update. Returns the
+   * updated user, or null when the version moved on (or the user is gone).
    */
   changePassword(
     id: string,
-    change: { passwordHash: string; expectedVersion: number; emailVerified?: boolean; now: Date },
+    change: {
+      passwordHash: string;
+      expectedVersion: number;
+      emailVerified?: boolean;
+      resetFlowId?: string;
+      now: Date;
+    },
   ): Promise<UserRecord | null>;
   /**
    * Replaces a hash with a stronger hash of the same password (no version
@@ -130,6 +143,12 @@ export interface ResetFlowRecord {
   attempts: number;
   /** Codes sent in this flow, including the first. */
   codesSent: number;
+  /**
+   * The user's credentials version when the flow started (null for a decoy).
+   * Once the password has changed since, the flow can no longer complete.
+   * Absent on flows stored by earlier versions.
+   */
+  credentialsVersion?: number | null;
   resendAfter: Date;
   createdAt: Date;
   expiresAt: Date;

@@ -2,13 +2,23 @@ import escapeHtml from 'escape-html';
 
 /** Markup that is already safe: produced by {@link html} or by {@link unsafeRaw}. */
 export class SafeHtml {
+  /** @param value - markup that is already safe to send. */
   constructor(readonly value: string) {}
+  /** The markup. */
   toString(): string {
     return this.value;
   }
 }
 
-type Interpolation = SafeHtml | string | number | boolean | null | undefined | readonly Interpolation[];
+/** What {@link html} accepts between markup: text and numbers (escaped), SafeHtml (kept), lists, and nothing (`null`, `undefined`, `false`). */
+export type Interpolation =
+  | SafeHtml
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | readonly Interpolation[];
 
 function render(value: Interpolation): string {
   if (value === null || value === undefined || value === false) return '';

@@ -8,7 +8,7 @@ const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
 
 /** The fenced code blocks of a language in the README, with the line each starts on. */
-export function codeBlocks(markdown: string, language: string): Array<{ line: number; code: string }> {
+function codeBlocks(markdown: string, language: string): Array<{ line: number; code: string }> {
   const blocks: Array<{ line: number; code: string }> = [];
   const lines = markdown.split('\n');
   for (let i = 0; i < lines.length; i += 1) {

@@ -48,7 +48,30 @@ const PRODUCTION_WARNING =
   'express-sspr: memoryStore() keeps accounts, flows and counters in this process only. ' +
   'It is not for production: data is lost on restart and not shared between instances. Use mongoStore().';
 
-const clone = <T>(value: T): T => structuredClone(value);
+/**
+ * A deep copy, so that callers never share the store's objects. Records are
+ * plain data (strings, numbers, booleans, null, Dates, and arrays and plain
+ * objects of those); copying them by hand costs a tenth of structuredClone,
+ * which every request paid several times over.
+ */
+function clone<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => clone(item)) as T;
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    // A plain assignment to `__proto__` would set the prototype instead of a property.
+    if (key === '__proto__')
+      Object.defineProperty(copy, key, {
+        value: clone(item),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else copy[key] = clone(item);
+  }
+  return copy as T;
+}
 
 /**
  * A store that keeps everything in this process's memory, with the same
@@ -169,11 +192,18 @@ class MemoryUsers implements UserStore {
 
   async changePassword(
     id: string,
-    change: { passwordHash: string; expectedVersion: number; emailVerified?: boolean; now: Date },
+    change: {
+      passwordHash: string;
+      expectedVersion: number;
+      emailVerified?: boolean;
+      resetFlowId?: string;
+      now: Date;
+    },
   ): Promise<UserRecord | null> {
     assertString(id, 'id');
     assertString(change.passwordHash, 'passwordHash');
     assertPositiveInteger(change.expectedVersion, 'expectedVersion');
+    if (change.resetFlowId !== undefined) assertString(change.resetFlowId, 'resetFlowId');
     assertDate(change.now, 'now');
     const user = this.byId.get(id);
     if (!user || user.credentialsVersion !== change.expectedVersion) return null;
@@ -181,6 +211,7 @@ class MemoryUsers implements UserStore {
     user.credentialsVersion += 1;
     user.passwordChangedAt = change.now;
     user.updatedAt = change.now;
+    user.lastResetFlowId = change.resetFlowId ?? null;
     if (change.emailVerified) user.emailVerified = true;
     return clone(user);
   }
@@ -282,13 +313,25 @@ class MemoryPolicy implements PolicyStore {
 
 class MemoryResetFlows implements ResetFlowStore {
   private readonly flows = new Map<string, ResetFlowRecord>();
+  /** When the first kept flow passes its retention; until then a purge has nothing to do. */
+  private nextPurgeAt = Number.POSITIVE_INFINITY;
 
   constructor(private readonly clock: Clock) {}
 
-  /** Forgets flows as the TTL index on `expiresAt` would. */
+  /**
+   * Forgets flows as the TTL index on `expiresAt` would. It scans only once
+   * something is due: a scan on every call made each request cost O(flows).
+   */
   private purge(): void {
-    const cutoff = this.clock.now().getTime() - FLOW_RETENTION_AFTER_EXPIRY_MS;
-    for (const [id, flow] of this.flows) if (flow.expiresAt.getTime() <= cutoff) this.flows.delete(id);
+    const now = this.clock.now().getTime();
+    if (now < this.nextPurgeAt) return;
+    let next = Number.POSITIVE_INFINITY;
+    for (const [id, flow] of this.flows) {
+      const forgetAt = flow.expiresAt.getTime() + FLOW_RETENTION_AFTER_EXPIRY_MS;
+      if (forgetAt <= now) this.flows.delete(id);
+      else if (forgetAt < next) next = forgetAt;
+    }
+    this.nextPurgeAt = next;
   }
 
   async create(flow: ResetFlowRecord): Promise<void> {
@@ -298,9 +341,11 @@ class MemoryResetFlows implements ResetFlowStore {
     assertString(flow.accountKey, 'accountKey');
     assertNullableString(flow.codeHash, 'codeHash');
     assertDate(flow.expiresAt, 'expiresAt');
+    if (flow.credentialsVersion != null) assertPositiveInteger(flow.credentialsVersion, 'credentialsVersion');
     this.purge();
     if (this.flows.has(flow.id)) throw new SsprError('conflict', 'A flow with that id already exists.');
     this.flows.set(flow.id, clone(flow));
+    this.nextPurgeAt = Math.min(this.nextPurgeAt, flow.expiresAt.getTime() + FLOW_RETENTION_AFTER_EXPIRY_MS);
   }
 
   async get(id: string): Promise<ResetFlowRecord | null> {
@@ -377,13 +422,22 @@ class MemoryResetFlows implements ResetFlowStore {
 
 class MemoryCounters implements CounterStore {
   private readonly counters = new Map<string, { count: number; resetAt: Date }>();
+  /** When the first kept counter's window ends; until then a purge has nothing to do. */
+  private nextPurgeAt = Number.POSITIVE_INFINITY;
 
   constructor(private readonly clock: Clock) {}
 
+  /** Forgets ended windows; scans only once one is due (a scan per hit made each request O(counters)). */
   private purge(): void {
     const now = this.clock.now().getTime();
-    for (const [key, counter] of this.counters)
-      if (counter.resetAt.getTime() <= now) this.counters.delete(key);
+    if (now < this.nextPurgeAt) return;
+    let next = Number.POSITIVE_INFINITY;
+    for (const [key, counter] of this.counters) {
+      const resetAt = counter.resetAt.getTime();
+      if (resetAt <= now) this.counters.delete(key);
+      else if (resetAt < next) next = resetAt;
+    }
+    this.nextPurgeAt = next;
   }
 
   async hit(
@@ -398,6 +452,7 @@ class MemoryCounters implements CounterStore {
     if (!counter || counter.resetAt.getTime() <= options.now.getTime()) {
       const fresh = { count: 1, resetAt: new Date(options.now.getTime() + options.windowMs) };
       this.counters.set(key, fresh);
+      this.nextPurgeAt = Math.min(this.nextPurgeAt, fresh.resetAt.getTime());
       return clone(fresh);
     }
     counter.count += 1;

@@ -91,6 +91,20 @@ function isMongoError(error: unknown): error is Error & { code?: unknown; keyPat
   return error instanceof Error && /^Mongo/.test(error.name);
 }
 
+/**
+ * A socket error the driver passed on without wrapping it (it does so for a
+ * connection reset while a command is being written): `ECONNRESET`, `EPIPE`...
+ */
+function isSocketError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === 'string' && /^E[A-Z]+$/.test(code);
+}
+
+/** A connection that failed or closed under a command (MongoNetworkError and its subclasses). */
+function isNetworkError(error: unknown): boolean {
+  return isMongoError(error) && /^MongoNetwork/.test(error.name);
+}
+
 function isDuplicateKeyError(error: unknown): error is Error & { keyPattern?: unknown } {
   return isMongoError(error) && error.code === DUPLICATE_KEY;
 }
@@ -134,7 +148,9 @@ function runner(timeoutMS: number): Run {
         const field = Object.keys((error.keyPattern as Record<string, unknown> | undefined) ?? {})[0] ?? null;
         throw new SsprError('conflict', undefined, { details: { field }, cause: error });
       }
-      if (isMongoError(error)) throw new SsprError('unavailable', undefined, { cause: error });
+      if (isMongoError(error) || isSocketError(error)) {
+        throw new SsprError('unavailable', undefined, { cause: error });
+      }
       throw error;
     } finally {
       clearTimeout(timer);
@@ -142,11 +158,33 @@ function runner(timeoutMS: number): Run {
   };
 }
 
+/**
+ * Inserts a document whose `_id` the caller chose, retrying once when the
+ * connection failed. The driver does not retry writes on a standalone server,
+ * and a dropped connection may have lost only the answer: on the retry a
+ * duplicate key means the first insert happened, which is success.
+ */
+async function insertOnce<T extends { _id: string }>(
+  run: Run,
+  collection: Collection<T>,
+  doc: T,
+): Promise<void> {
+  const insert = () => run(() => collection.insertOne(doc as Parameters<Collection<T>['insertOne']>[0]));
+  try {
+    await insert();
+  } catch (error) {
+    if (!(error instanceof SsprError && (isNetworkError(error.cause) || isSocketError(error.cause))))
+      throw error;
+    try {
+      await insert();
+    } catch (retryError) {
+      if (!isDuplicateKey(retryError)) throw retryError;
+    }
+  }
+}
+
 function isDuplicateKey(error: unknown): boolean {
-  return (
-    (error instanceof SsprError && error.code === 'conflict') ||
-    isDuplicateKeyError(error)
-  );
+  return (error instanceof SsprError && error.code === 'conflict') || isDuplicateKeyError(error);
 }
 
 /**
@@ -330,16 +368,24 @@ class MongoUsers implements UserStore {
 
   async changePassword(
     id: string,
-    change: { passwordHash: string; expectedVersion: number; emailVerified?: boolean; now: Date },
+    change: {
+      passwordHash: string;
+      expectedVersion: number;
+      emailVerified?: boolean;
+      resetFlowId?: string;
+      now: Date;
+    },
   ): Promise<UserRecord | null> {
     assertString(id, 'id');
     assertString(change.passwordHash, 'passwordHash');
     assertPositiveInteger(change.expectedVersion, 'expectedVersion');
+    if (change.resetFlowId !== undefined) assertString(change.resetFlowId, 'resetFlowId');
     assertDate(change.now, 'now');
     const set: Partial<UserDoc> = {
       passwordHash: change.passwordHash,
       passwordChangedAt: change.now,
       updatedAt: change.now,
+      lastResetFlowId: change.resetFlowId ?? null,
     };
     if (change.emailVerified) set.emailVerified = true;
     const doc = await this.run(() =>
@@ -474,7 +520,8 @@ class MongoResetFlows implements ResetFlowStore {
     assertString(flow.accountKey, 'accountKey');
     assertNullableString(flow.codeHash, 'codeHash');
     assertDate(flow.expiresAt, 'expiresAt');
-    await this.run(() => this.flows.insertOne(toDoc(flow)));
+    if (flow.credentialsVersion != null) assertPositiveInteger(flow.credentialsVersion, 'credentialsVersion');
+    await insertOnce(this.run, this.flows, toDoc(flow));
   }
 
   async get(id: string): Promise<ResetFlowRecord | null> {
@@ -695,7 +742,7 @@ class MongoOutbox implements OutboxStore {
     assertString(message.subject, 'subject');
     assertString(message.text, 'text');
     assertString(message.html, 'html');
-    await this.run(() => this.outbox.insertOne(toDoc(message)));
+    await insertOnce(this.run, this.outbox, toDoc(message));
   }
 
   async claim(owner: string, options: { now: Date; leaseUntil: Date }): Promise<OutboxMessage | null> {
@@ -762,7 +809,7 @@ class MongoAudit implements AuditStore {
     assertString(event.id, 'id');
     assertString(event.type, 'type');
     assertDate(event.at, 'at');
-    await this.run(() => this.audit.insertOne(toDoc(event)));
+    await insertOnce(this.run, this.audit, toDoc(event));
   }
 
   async query(query: AuditQuery): Promise<AuditEvent[]> {

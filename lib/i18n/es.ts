@@ -1,0 +1,162 @@
+import type { Catalogue } from './en.js';
+
+/**
+ * Spanish (neutral, formal "usted"), following the wording of Microsoft's
+ * Spanish sign-in and password reset pages.
+ */
+export const es: Catalogue = {
+  'page.titleFormat': '{title} - {companyName}',
+
+  'page.signin.title': 'Iniciar sesión',
+  'page.signin.heading': 'Iniciar sesión',
+  'page.signin.intro': 'Inicie sesión con su cuenta de {companyName}.',
+  'field.email': 'Dirección de correo electrónico',
+  'field.username': 'Nombre de usuario',
+  'field.password': 'Contraseña',
+  'button.signin': 'Iniciar sesión',
+  'link.cantAccess': '¿No puede acceder a su cuenta?',
+  'notice.passwordReset': 'Se ha cambiado su contraseña. Inicie sesión con la nueva contraseña.',
+  'notice.signedOut': 'Ha cerrado la sesión.',
+
+  'page.error.title': 'Algo salió mal',
+  'page.error.back': 'Volver a iniciar sesión',
+  'error.heading': 'Hay un problema',
+  'link.backToSignIn': 'Volver a iniciar sesión',
+
+  'page.reset.title': 'Restablecer la contraseña',
+  'page.reset.intro':
+    'Escriba la dirección de correo electrónico de su cuenta y le enviaremos un código de verificación.',
+  'button.sendCode': 'Enviar código de verificación',
+  'page.verify.title': 'Escriba el código de verificación',
+  'page.verify.intro':
+    'Si la cuenta de {email} puede restablecer aquí su contraseña, le hemos enviado un código de verificación. Copie el código en el cuadro siguiente.',
+  'page.verify.hint': 'El código tiene {digits} dígitos. Caduca en {minutes} minutos.',
+  'field.code': 'Código de verificación',
+  'button.verifyCode': 'Verificar código',
+  'button.sendNewCode': 'Enviar nuevo código',
+  'button.changeEmail': 'Cambiar correo electrónico',
+  'notice.codeResent': 'Se ha enviado un código nuevo. Use el código más reciente.',
+  'page.newPassword.title': 'Elija una nueva contraseña',
+  'page.newPassword.intro': 'Se ha verificado el código. Elija una nueva contraseña para su cuenta.',
+  'field.newPassword': 'Nueva contraseña',
+  'field.confirmPassword': 'Confirmar nueva contraseña',
+  'hint.password':
+    'Use entre {min} y {max} caracteres. Unas cuantas palabras sin relación entre sí forman una contraseña segura y fácil de recordar.',
+  'button.continue': 'Continuar',
+
+  'error.invalid_request': 'La solicitud no es válida.',
+  'error.invalid_credentials': 'El nombre de inicio de sesión o la contraseña no son correctos.',
+  'error.unauthenticated': 'Debe iniciar sesión.',
+  'error.csrf_invalid': 'Su sesión ha caducado. Vuelva a cargar la página e inténtelo de nuevo.',
+  'error.forbidden': 'No tiene permiso para hacer eso.',
+  'error.reset_disabled': 'El autoservicio de restablecimiento de contraseña no está disponible.',
+  'error.not_verified': 'Verifique el código antes de elegir una nueva contraseña.',
+  'error.flow_not_found': 'No se encontró este restablecimiento de contraseña. Vuelva a empezar.',
+  'error.not_found': 'No se encontró.',
+  'error.conflict': 'Ya existe una cuenta con ese nombre de inicio de sesión.',
+  'error.flow_expired': 'Este restablecimiento de contraseña ha caducado. Vuelva a empezar.',
+  'error.invalid_code': 'El código no es correcto.',
+  'error.too_many_attempts': 'Demasiados códigos incorrectos. Vuelva a empezar.',
+  'error.weak_password': 'Elija una contraseña más segura.',
+  'error.rate_limited': 'Demasiadas solicitudes. Inténtelo de nuevo más tarde.',
+  'error.unsupported_media_type': 'Envíe la solicitud como JSON o como formulario.',
+  'error.payload_too_large': 'La solicitud es demasiado grande.',
+  'error.unavailable': 'El servicio no está disponible temporalmente. Inténtelo de nuevo en unos minutos.',
+  'error.internal_error': 'Algo salió mal.',
+
+  'error.passwordsDiffer': 'Las contraseñas no coinciden.',
+  'error.codeExpired': 'Este código ha caducado. Envíe un código nuevo.',
+  'error.attemptsLeft': 'El código no es correcto. Intentos restantes: {count}.',
+  'error.invalidEmail': 'Escriba una dirección de correo electrónico válida.',
+  'error.tooManyCodes': 'Se han solicitado demasiados códigos. Inténtelo de nuevo más tarde.',
+  'error.tooManyCodesInFlow': 'Se han solicitado demasiados códigos. Vuelva a empezar más tarde.',
+  'error.resendWait': 'Espere un momento antes de pedir un código nuevo.',
+  'error.alreadyVerified': 'El código ya está verificado.',
+  'error.signInLocked': 'Demasiados intentos de inicio de sesión incorrectos. Inténtelo de nuevo más tarde.',
+  'error.bodyUnreadable': 'No se pudo leer el cuerpo de la solicitud.',
+  'error.bodyNotObject': 'El cuerpo de la solicitud debe ser un objeto.',
+  'error.fieldRequired': 'El campo {field} es obligatorio y debe ser texto.',
+  'error.fieldTooLong': 'El campo {field} es demasiado largo.',
+  'error.policyNotObject': 'La directiva debe ser un objeto con enabled y groups.',
+  'error.policyEnabled': 'El valor de enabled debe ser none, selected o all.',
+  'error.policyGroupsList': 'groups debe ser una lista de 100 nombres de grupo como máximo.',
+  'error.policyGroupName':
+    'Cada grupo debe ser un nombre de 1 a 64 letras, dígitos, espacios o los caracteres . _ : @ -',
+  'error.policyGroupsRequired': 'Indique al menos un grupo cuando la opción sea Seleccionado.',
+
+  'password.not_a_string': 'La contraseña debe ser texto.',
+  'password.too_short': 'Use al menos {min} caracteres.',
+  'password.too_long': 'Use {max} caracteres como máximo.',
+  'password.common': 'Esta contraseña es demasiado común. Elija una que sea más difícil de adivinar.',
+  'password.contains_context':
+    'La contraseña no puede contener su nombre, su dirección de correo electrónico, su nombre de usuario ni el nombre de este servicio.',
+  'password.too_few_classes':
+    'Use al menos {classes} de estos tipos de caracteres: minúsculas, mayúsculas, dígitos y símbolos.',
+  'password.control_characters':
+    'La contraseña no puede contener caracteres de control, como tabulaciones o saltos de línea.',
+
+  'mail.footer': 'Este mensaje lo ha enviado {companyName}. No responda a este mensaje.',
+  'mail.code.subject': 'Código de verificación de correo electrónico de la cuenta de {companyName}',
+  'mail.code.heading': 'Verifique su dirección de correo electrónico',
+  'mail.code.body': 'Use este código para restablecer la contraseña de su cuenta de {companyName}:',
+  'mail.code.label': 'Su código',
+  'mail.code.expiry': 'El código caduca en {minutes} minutos.',
+  'mail.code.link': 'Escriba el código en esta página:',
+  'mail.code.ignore':
+    'Si no ha pedido restablecer la contraseña, puede ignorar este mensaje. Su contraseña no ha cambiado.',
+  'mail.notEnabled.subject': 'Acerca de su solicitud de restablecimiento de contraseña de {companyName}',
+  'mail.notEnabled.heading': 'El restablecimiento de contraseña no está disponible para su cuenta',
+  'mail.notEnabled.body':
+    'Alguien ha pedido restablecer la contraseña de su cuenta de {companyName}, pero el autoservicio de restablecimiento de contraseña no está habilitado para su cuenta. Póngase en contacto con el administrador para restablecer la contraseña.',
+  'mail.notEnabled.ignore':
+    'Si no lo ha pedido usted, puede ignorar este mensaje. Su contraseña no ha cambiado.',
+  'mail.changed.subject': 'Se ha cambiado su contraseña de {companyName}',
+  'mail.changed.heading': 'Se ha cambiado su contraseña',
+  'mail.changed.body': 'La contraseña de su cuenta de {companyName} se cambió el {time}.',
+  'mail.changed.signIn': 'Inicie sesión con la nueva contraseña:',
+  'mail.changed.warning':
+    'Si no ha sido usted quien la ha cambiado, póngase en contacto con el administrador de inmediato.',
+  'mail.unknown.subject': 'Acerca de su solicitud de restablecimiento de contraseña de {companyName}',
+  'mail.unknown.heading': 'Alguien ha intentado restablecer una contraseña',
+  'mail.unknown.body':
+    'Alguien ha pedido restablecer la contraseña de una cuenta de {companyName} con esta dirección de correo electrónico, pero no hay ninguna cuenta con esta dirección.',
+  'mail.unknown.ignore': 'Si no lo ha pedido usted, puede ignorar este mensaje.',
+
+  'page.admin.title': 'Restablecimiento de contraseña',
+  'page.admin.intro':
+    'Elija quién puede restablecer su propia contraseña con un código de verificación enviado a su dirección de correo electrónico.',
+  'admin.enabled.legend': 'Restablecimiento de contraseña de autoservicio habilitado',
+  'admin.enabled.none': 'Ninguno',
+  'admin.enabled.selected': 'Seleccionado',
+  'admin.enabled.all': 'Todos',
+  'admin.covers': '{count} cuentas',
+  'admin.groups.label': 'Grupos',
+  'admin.groups.hint':
+    'Para Seleccionado: los miembros de cualquiera de estos grupos pueden restablecer la contraseña. Separe los grupos con comas.',
+  'admin.save': 'Guardar',
+  'admin.saved': 'Se han guardado los cambios.',
+  'admin.lastChange': 'Último cambio realizado por {actor} el {time}.',
+  'admin.neverChanged':
+    'Sin cambios todavía: el autoservicio de restablecimiento de contraseña está desactivado de forma predeterminada.',
+  'admin.report.heading': 'A quién cubre la directiva actual',
+  'admin.report.total': 'Cuentas',
+  'admin.report.covered': 'Pueden restablecer',
+  'admin.report.notCovered': 'No pueden restablecer',
+  'admin.report.withoutEmail': 'Sin dirección de correo electrónico',
+  'admin.audit.link': 'Registro de auditoría',
+  'page.audit.title': 'Registro de auditoría',
+  'audit.filter.type': 'Tipo de evento',
+  'audit.filter.any': 'Cualquiera',
+  'audit.filter.userId': 'Id. de usuario',
+  'audit.filter.since': 'Desde (AAAA-MM-DD)',
+  'audit.filter.apply': 'Filtrar',
+  'audit.col.time': 'Hora',
+  'audit.col.type': 'Evento',
+  'audit.col.user': 'Usuario',
+  'audit.col.actor': 'Actor',
+  'audit.col.ip': 'Dirección IP',
+  'audit.col.details': 'Detalles',
+  'audit.empty': 'Ningún evento coincide.',
+  'audit.next': 'Eventos anteriores',
+  'admin.back': 'Volver a Restablecimiento de contraseña',
+};
