@@ -67,4 +67,18 @@ describe('README code samples', () => {
       assert.fail(`README samples do not compile:\n${stdout ?? ''}${stderr ?? ''}`);
     }
   });
+
+  it('runs every sample that needs no outside service (memory store, no server)', async () => {
+    const runnable = samples.filter(
+      (sample) => /memoryStore\(/.test(sample.code) && !/mongodb|listen\(|createTransport/.test(sample.code),
+    );
+    assert.ok(runnable.length >= 1);
+    for (const sample of runnable) {
+      const file = join(dir, `run-${sample.line}.ts`);
+      const source = sample.code.replaceAll("from 'express-sspr'", `from '${join(root, 'lib/index.ts')}'`);
+      writeFileSync(file, `${source}\nawait idp.close();\nconsole.log('sample ran');\n`);
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', file], { cwd: root });
+      assert.match(stdout, /sample ran/, `README sample at line ${sample.line}`);
+    }
+  });
 });
