@@ -1,5 +1,6 @@
 /** The source of the current time. Tests pass a clock they can move. */
 export interface Clock {
+  /** The current time. */
   now(): Date;
 }
 

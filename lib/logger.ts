@@ -3,8 +3,11 @@ export type LogFields = Record<string, string | number | boolean | null | undefi
 
 /** Where express-sspr writes operational log lines. */
 export interface Logger {
+  /** Something worth knowing happened (a mail was sent). */
   info(event: string, fields?: LogFields): void;
+  /** Something went wrong and was handled (a retry). */
   warn(event: string, fields?: LogFields): void;
+  /** Something failed (a request answered 5xx, a mail given up). */
   error(event: string, fields?: LogFields): void;
 }
 

@@ -75,6 +75,7 @@ function labels(value: unknown, field: string): string[] {
 
 /** The accounts API (`idp.users`): creation applying the password policy, groups, roles, lookups. */
 export class Accounts {
+  /** @internal Built by `createIdentity`; use `idp.users`. */
   constructor(
     private readonly users: UserStore,
     private readonly deps: {
@@ -172,17 +173,20 @@ export class Accounts {
     return normalized;
   }
 
+  /** The account with this id, or null. */
   async findById(id: string): Promise<SsprUser | null> {
     const user = await this.users.findById(id);
     return user ? toSsprUser(user) : null;
   }
 
+  /** The account with this email (normalised before the lookup), or null. */
   async findByEmail(email: string): Promise<SsprUser | null> {
     if (typeof email !== 'string') throw new SsprError('invalid_request', 'email must be a string.');
     const user = await this.users.findByEmail(normalizeEmail(email));
     return user ? toSsprUser(user) : null;
   }
 
+  /** The account with this username (normalised before the lookup), or null. */
   async findByUsername(username: string): Promise<SsprUser | null> {
     if (typeof username !== 'string') throw new SsprError('invalid_request', 'username must be a string.');
     const user = await this.users.findByUsername(normalizeUsername(username));
@@ -200,6 +204,7 @@ export class Accounts {
     return toSsprUser(found);
   }
 
+  /** Adds the account to a group, with a `user.groups_changed` audit event. */
   async addGroup(id: string, group: string, options: { actor?: string } = {}): Promise<SsprUser> {
     const user = await this.require(this.users.addGroup(id, label(group, 'group'), this.deps.clock.now()));
     await this.deps.audit.record('user.groups_changed', {
@@ -210,6 +215,7 @@ export class Accounts {
     return user;
   }
 
+  /** Removes the account from a group, with a `user.groups_changed` audit event. */
   async removeGroup(id: string, group: string, options: { actor?: string } = {}): Promise<SsprUser> {
     const user = await this.require(this.users.removeGroup(id, label(group, 'group'), this.deps.clock.now()));
     await this.deps.audit.record('user.groups_changed', {
@@ -220,6 +226,7 @@ export class Accounts {
     return user;
   }
 
+  /** Replaces the account's roles, with a `user.roles_changed` audit event. */
   async setRoles(id: string, roles: string[], options: { actor?: string } = {}): Promise<SsprUser> {
     const user = await this.require(this.users.setRoles(id, labels(roles, 'roles'), this.deps.clock.now()));
     await this.deps.audit.record('user.roles_changed', {
@@ -241,6 +248,7 @@ export class Accounts {
     return users.map(toSsprUser);
   }
 
+  /** How many accounts match the query. */
   count(query?: UserQuery): Promise<number> {
     return this.users.count(query);
   }

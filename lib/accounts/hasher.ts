@@ -2,6 +2,7 @@ import argon2 from 'argon2';
 
 /** Hashes and verifies passwords. The default adapter is {@link argon2Hasher}. */
 export interface PasswordHasher {
+  /** A PHC string of the password's hash. */
   hash(password: string): Promise<string>;
   /** False for a wrong password or a hash it cannot read; never throws for those. */
   verify(hash: string, password: string): Promise<boolean>;

@@ -37,6 +37,7 @@ export interface ResetOptions {
   signInAfterReset?: boolean;
 }
 
+/** The reset defaults, as documented on {@link ResetOptions}. */
 export const RESET_DEFAULTS: Required<ResetOptions> = {
   codeDigits: 6,
   codeTtlMs: 600_000,

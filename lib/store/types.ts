@@ -75,11 +75,15 @@ export interface UserQuery {
   inAnyGroup?: string[];
 }
 
+/** Local accounts (`users`): unique normalised email and username, password hash and credentials version. */
 export interface UserStore {
   /** Inserts a user. Throws `SsprError('conflict')` when the email or username is taken. */
   create(user: NewUser): Promise<UserRecord>;
+  /** The user with this id, or null. */
   findById(id: string): Promise<UserRecord | null>;
+  /** The user with this normalised email, or null. */
   findByEmail(email: string): Promise<UserRecord | null>;
+  /** The user with this normalised username, or null. */
   findByUsername(username: string): Promise<UserRecord | null>;
   /**
    * Replaces the password hash and moves the credentials version on by one,
@@ -102,14 +106,19 @@ export interface UserStore {
    * change), only while the stored hash is still `oldHash`. Returns whether it did.
    */
   upgradePasswordHash(id: string, oldHash: string, newHash: string, now: Date): Promise<boolean>;
+  /** Adds the user to a group (once). Returns the user, or null when there is none. */
   addGroup(id: string, group: string, now: Date): Promise<UserRecord | null>;
+  /** Removes the user from a group. Returns the user, or null when there is none. */
   removeGroup(id: string, group: string, now: Date): Promise<UserRecord | null>;
+  /** Replaces the user's roles. Returns the user, or null when there is none. */
   setRoles(id: string, roles: string[], now: Date): Promise<UserRecord | null>;
   /** Users sorted by id, after `afterId` when given. */
   list(options: { limit: number; afterId?: string; query?: UserQuery }): Promise<UserRecord[]>;
+  /** How many users match the query (all when none is given). */
   count(query?: UserQuery): Promise<number>;
 }
 
+/** The `settings` collection's password reset policy document. */
 export interface PolicyStore {
   /** The password reset policy; `none` with no groups when the document is absent. */
   getPasswordResetPolicy(): Promise<PasswordResetPolicy>;
@@ -156,7 +165,9 @@ export interface ResetFlowRecord {
   completedAt: Date | null;
 }
 
+/** Reset flows (`resetFlows`), changed only by compare-and-set updates. */
 export interface ResetFlowStore {
+  /** Inserts a new flow. Throws `SsprError('conflict')` when the id exists. */
   create(flow: ResetFlowRecord): Promise<void>;
   /** The flow, expired or not (the caller tells `flow_expired` apart), or null. */
   get(id: string): Promise<ResetFlowRecord | null>;
@@ -214,7 +225,9 @@ export interface LockoutRecord {
   lockedUntil: Date | null;
 }
 
+/** Sign-in lockout records, one per sign-in name. */
 export interface LockoutStore {
+  /** The record of a key, or null. */
   get(key: string): Promise<LockoutRecord | null>;
   /**
    * Counts one failure. When the count reaches `threshold`, locks the key for
@@ -249,7 +262,9 @@ export interface OutboxMessage {
   lastError: string | null;
 }
 
+/** The mail outbox (`mailOutbox`): messages wait here until a worker delivers them. */
 export interface OutboxStore {
+  /** Adds a message. */
   enqueue(message: OutboxMessage): Promise<void>;
   /**
    * Claims the oldest message that is due and not leased (or whose lease ran
@@ -278,6 +293,7 @@ export interface AuditEvent {
   data: Record<string, string | number | boolean | null | string[]>;
 }
 
+/** Filters and paging of an audit query. */
 export interface AuditQuery {
   type?: string;
   userId?: string;
@@ -287,7 +303,9 @@ export interface AuditQuery {
   limit: number;
 }
 
+/** Audit events (`auditEvents`), kept for the retention period. */
 export interface AuditStore {
+  /** Stores one event. */
   record(event: AuditEvent): Promise<void>;
   /** Newest first. */
   query(query: AuditQuery): Promise<AuditEvent[]>;
@@ -307,5 +325,6 @@ export interface Store {
   readonly lockouts: LockoutStore;
   readonly outbox: OutboxStore;
   readonly audit: AuditStore;
+  /** Prepares the backing store (indexes); safe to call more than once. */
   init(): Promise<void>;
 }

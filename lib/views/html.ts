@@ -1,6 +1,6 @@
 import escapeHtml from 'escape-html';
 
-/** Markup that is already safe: produced by {@link html} or by {@link unsafeRaw}. */
+/** Markup that is already safe: produced by {@link html}, or trusted markup the library marks itself. */
 export class SafeHtml {
   /** @param value - markup that is already safe to send. */
   constructor(readonly value: string) {}
