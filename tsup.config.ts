@@ -4,7 +4,7 @@ import { defineConfig } from 'tsup';
 // both; the CLI is ESM only.
 export default defineConfig([
   {
-    entry: { index: 'lib/index.ts' },
+    entry: { index: 'lib/index.ts', 'node-rs-hasher': 'lib/accounts/node-rs-hasher.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

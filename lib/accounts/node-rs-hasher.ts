@@ -9,7 +9,7 @@ const ARGON2_VERSION_0X13 = 1;
 /**
  * The `@node-rs/argon2` package (argon2id, Rust, prebuilt for every
  * platform, no node-gyp) as a {@link PasswordHasher}: an alternative to the
- * default {@link argon2Hasher} with the same parameters and the same PHC
+ * default `argon2Hasher` with the same parameters and the same PHC
  * strings, so either one verifies what the other hashed and an app can switch
  * in both directions without a rehash. On the benchmark machine it verified
  * about 1.5 times as many passwords per second as `argon2` at the default
@@ -22,7 +22,7 @@ const ARGON2_VERSION_0X13 = 1;
  * const idp = await createIdentity({ store, secret, hasher: nodeRsArgon2Hasher() });
  * ```
  *
- * @param parameters argon2id cost; defaults as {@link argon2Hasher}: m=19456 KiB, t=2, p=1.
+ * @param parameters argon2id cost; defaults as `argon2Hasher`: m=19456 KiB, t=2, p=1.
  * @throws TypeError when a parameter is not a positive integer, or memory is under 8 KiB per lane.
  */
 export function nodeRsArgon2Hasher(parameters: Argon2Parameters = {}): PasswordHasher {

@@ -149,7 +149,8 @@ export function createSignInRouter(deps: SignInRouterDeps): Router {
     const record: UserRecord = await service.authenticate({ name, password, ip: req.ip ?? null });
     await login(req, toSsprUser(record));
     if (wantsJson(req)) {
-      res.status(200).json({ user: toPublicUser(record) });
+      // The session was regenerated, so the old CSRF token is gone: hand over the new one.
+      res.status(200).json({ user: toPublicUser(record), csrfToken: csrf.token(req) });
     } else {
       res.redirect(303, returnTo ?? deps.afterSignInUrl);
     }
