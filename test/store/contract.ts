@@ -162,6 +162,33 @@ export function storeContract(hooks: ContractHooks): void {
       assert.equal((await store.users.findById(user.id))?.passwordHash, 'new-hash');
     });
 
+    it('marks a change with the reset flow that made it, in the same update, and clears the mark otherwise', async () => {
+      const user = await store.users.create(newUser(clock));
+      const reset = await store.users.changePassword(user.id, {
+        passwordHash: 'by-reset',
+        expectedVersion: 1,
+        resetFlowId: 'flow-1',
+        now: clock.now(),
+      });
+      assert.equal(reset?.lastResetFlowId, 'flow-1');
+      assert.equal((await store.users.findById(user.id))?.lastResetFlowId, 'flow-1');
+      const other = await store.users.changePassword(user.id, {
+        passwordHash: 'by-other',
+        expectedVersion: 2,
+        now: clock.now(),
+      });
+      assert.equal(other?.lastResetFlowId, null);
+      await assert.rejects(
+        store.users.changePassword(user.id, {
+          passwordHash: 'x',
+          expectedVersion: 3,
+          resetFlowId: { $ne: null } as unknown as string,
+          now: clock.now(),
+        }),
+        (error: unknown) => isSsprError(error, 'invalid_request'),
+      );
+    });
+
     it('lets exactly one of 20 parallel password changes from one version win', async () => {
       const user = await store.users.create(newUser(clock));
       const results = await Promise.all(
@@ -290,6 +317,12 @@ export function storeContract(hooks: ContractHooks): void {
       await store.resetFlows.create(flow);
       assert.deepEqual(await store.resetFlows.get(flow.id), flow);
       assert.equal(await store.resetFlows.get('unknown'), null);
+    });
+
+    it('keeps the credentials version a flow started with', async () => {
+      const flow = newFlow(clock, { credentialsVersion: 3 });
+      await store.resetFlows.create(flow);
+      assert.equal((await store.resetFlows.get(flow.id))?.credentialsVersion, 3);
     });
 
     it('refuses a second flow with the same id', async () => {

@@ -133,6 +133,15 @@ export class MongoWireServer {
     this.sockets.clear();
   }
 
+  /**
+   * Resets every open client socket now (TCP RST instead of FIN), as a crashed host or a
+   * middlebox would. Clients see ECONNRESET at once rather than an orderly end of stream.
+   */
+  resetConnections(): void {
+    for (const socket of this.sockets) socket.resetAndDestroy();
+    this.sockets.clear();
+  }
+
   /** Delays every reply by ms (0 = none). Commands still execute on arrival; only the reply waits. */
   setDelay(ms: number): void {
     this.delayMs = Math.max(0, ms);
