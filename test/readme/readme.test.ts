@@ -17,7 +17,8 @@ function codeBlocks(markdown: string, language: string): Array<{ line: number; c
     const indent = open[1]?.length ?? 0;
     const body: string[] = [];
     let j = i + 1;
-    for (; j < lines.length && !/^\s*```\s*$/.test(lines[j] ?? ''); j += 1) body.push((lines[j] ?? '').slice(indent));
+    for (; j < lines.length && !/^\s*```\s*$/.test(lines[j] ?? ''); j += 1)
+      body.push((lines[j] ?? '').slice(indent));
     blocks.push({ line: i + 1, code: `${body.join('\n')}\n` });
     i = j;
   }
@@ -52,16 +53,23 @@ describe('README code samples', () => {
           noEmit: true,
           types: ['node'],
           baseUrl: '../..',
-          paths: { 'express-sspr': ['lib/index.ts'] },
+          paths: {
+            'express-sspr': ['lib/index.ts'],
+            'express-sspr/node-rs-hasher': ['lib/accounts/node-rs-hasher.ts'],
+          },
         },
         include: [],
         files: files.map((file) => file.slice(dir.length + 1)),
       }),
     );
     try {
-      await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], {
-        cwd: root,
-      });
+      await run(
+        process.execPath,
+        [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')],
+        {
+          cwd: root,
+        },
+      );
     } catch (error) {
       const { stdout, stderr } = error as { stdout?: string; stderr?: string };
       assert.fail(`README samples do not compile:\n${stdout ?? ''}${stderr ?? ''}`);
@@ -75,7 +83,12 @@ describe('README code samples', () => {
     assert.ok(runnable.length >= 1);
     for (const sample of runnable) {
       const file = join(dir, `run-${sample.line}.ts`);
-      const source = sample.code.replaceAll("from 'express-sspr'", `from '${join(root, 'lib/index.ts')}'`);
+      const source = sample.code
+        .replaceAll(
+          "from 'express-sspr/node-rs-hasher'",
+          `from '${join(root, 'lib/accounts/node-rs-hasher.ts')}'`,
+        )
+        .replaceAll("from 'express-sspr'", `from '${join(root, 'lib/index.ts')}'`);
       writeFileSync(file, `${source}\nawait idp.close();\nconsole.log('sample ran');\n`);
       const { stdout } = await run(process.execPath, ['--import', 'tsx', file], { cwd: root });
       assert.match(stdout, /sample ran/, `README sample at line ${sample.line}`);
