@@ -90,12 +90,24 @@ for (const backend of backends) {
 
       it("hands over the new session's CSRF token, which the old one no longer matches", async () => {
         const { agent, csrfToken } = await agentWithCsrf(t.app);
-        const response = await agent.post('/auth/signin').set('x-csrf-token', csrfToken).send(ALICE).expect(200);
+        const response = await agent
+          .post('/auth/signin')
+          .set('x-csrf-token', csrfToken)
+          .send(ALICE)
+          .expect(200);
         const fresh = response.body.csrfToken as string;
         assert.equal(typeof fresh, 'string');
         assert.notEqual(fresh, csrfToken);
-        await agent.post('/auth/signout').set('x-csrf-token', csrfToken).set('Accept', 'application/json').expect(403);
-        await agent.post('/auth/signout').set('x-csrf-token', fresh).set('Accept', 'application/json').expect(204);
+        await agent
+          .post('/auth/signout')
+          .set('x-csrf-token', csrfToken)
+          .set('Accept', 'application/json')
+          .expect(403);
+        await agent
+          .post('/auth/signout')
+          .set('x-csrf-token', fresh)
+          .set('Accept', 'application/json')
+          .expect(204);
       });
 
       it('normalises the sign-in name (case, spaces, NFKC)', async () => {
