@@ -539,6 +539,17 @@ for (const backend of backends) {
         await signedIn.get('/private').expect(401);
       });
 
+      it('signs the user in after the reset when signInAfterReset is on', async () => {
+        const signingIn = await build({ identity: { reset: { signInAfterReset: true } } });
+        const { agent, csrfToken, flowId } = await begin(ALICE.email, signingIn);
+        await deliver(signingIn);
+        await verify(agent, csrfToken, flowId, smtp.codeFor(ALICE.email)).expect(200);
+        await complete(agent, csrfToken, flowId).expect(200);
+        const session = await agent.get('/auth/session').set('Accept', 'application/json').expect(200);
+        assert.equal(session.body.user.email, ALICE.email);
+        await signingIn.idp.close();
+      });
+
       it('shares flows across two app instances on one store and one session store', async () => {
         const other = await build();
         const { agent, csrfToken, cookie } = await agentWithCsrf(t.app);
