@@ -133,6 +133,7 @@ export const en = {
   'admin.enabled.selected': 'Selected',
   'admin.enabled.all': 'All',
   'admin.covers': '{count} accounts',
+  'admin.coversOne': '1 account',
   'admin.groups.label': 'Groups',
   'admin.groups.hint': 'For Selected: members of any of these groups can reset. Separate groups with commas.',
   'admin.save': 'Save',

@@ -130,6 +130,7 @@ export const es: Catalogue = {
   'admin.enabled.selected': 'Seleccionado',
   'admin.enabled.all': 'Todos',
   'admin.covers': '{count} cuentas',
+  'admin.coversOne': '1 cuenta',
   'admin.groups.label': 'Grupos',
   'admin.groups.hint':
     'Para Seleccionado: los miembros de cualquiera de estos grupos pueden restablecer la contraseña. Separe los grupos con comas.',

@@ -58,11 +58,11 @@ ${CHOICES.map(
       enabledInvalid
         ? fieldState({ invalid: true, describedBy: ['enabled-error'], autofocus: choice === focusedChoice })
         : html``
-    }><label for="enabled-${choice}">${t(context, label[choice])}</label> <span class="sspr-count">(${t(
-      context,
-      'admin.covers',
-      { count: report.byChoice[choice] },
-    )})</span></div>`,
+    }><label for="enabled-${choice}">${t(context, label[choice])}</label> <span class="sspr-count">(${
+      report.byChoice[choice] === 1
+        ? t(context, 'admin.coversOne')
+        : t(context, 'admin.covers', { count: report.byChoice[choice] })
+    })</span></div>`,
 )}
 </fieldset>
 <div class="sspr-groups">

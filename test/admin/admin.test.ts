@@ -235,7 +235,7 @@ for (const backend of backends) {
         assert.match(page.text, /<button type="submit">Save<\/button>/);
         assert.match(page.text, /Last changed by ops@example\.com/);
         assert.match(page.text, /\(3 accounts\)/);
-        assert.match(page.text, /\(1 accounts\)/);
+        assert.match(page.text, /\(1 account\)/);
         assert.match(page.text, /value="pilot"/);
       });
 
