@@ -130,6 +130,24 @@ export class ResetService {
   }
 
   /**
+   * Refuses a resend when the account has had its hourly reset mails, without
+   * counting one: only the resend that wins the code replacement counts, so
+   * parallel clicks cost one mail of the allowance, not one each.
+   */
+  private async checkEmailAllowance(accountKey: string): Promise<void> {
+    const now = this.deps.clock.now();
+    const { count, resetAt } = await this.deps.store.counters.peek(`reset-mail:${accountKey}`, now);
+    if (count >= this.deps.options.maxEmailsPerHour) {
+      const retryAfterSeconds = resetAt
+        ? Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000))
+        : 1;
+      throw new SsprError('rate_limited', 'Too many codes were requested. Try again later.', {
+        retryAfterSeconds,
+      });
+    }
+  }
+
+  /**
    * Starts a reset for a typed address. Answers the same for eligible,
    * ineligible and unknown addresses; only an eligible one gets a code.
    */
@@ -230,7 +248,7 @@ export class ResetService {
     if (flow.codesSent >= options.maxCodesPerFlow) {
       throw new SsprError('rate_limited', 'Too many codes were requested. Start again later.');
     }
-    await this.countEmail(flow.accountKey);
+    await this.checkEmailAllowance(flow.accountKey);
     const code = generateCode(random, options.codeDigits);
     const resendAfter = new Date(now.getTime() + options.resendAfterMs);
     const replaced = await store.resetFlows.replaceCode(
@@ -247,6 +265,7 @@ export class ResetService {
         retryAfterSeconds: 1,
       });
     }
+    await store.counters.hit(`reset-mail:${flow.accountKey}`, { windowMs: HOUR_MS, now });
     const user = await this.resendTarget(flow);
     await this.mailFor(user, !flow.decoy, '', code, requester);
     return { resendAfter };

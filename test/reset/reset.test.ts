@@ -443,6 +443,20 @@ for (const backend of backends) {
         await verify(agent, csrfToken, flowId, newCode).expect(200);
       });
 
+      it('counts one mail of the hourly allowance for 10 parallel resend clicks', async () => {
+        const { agent, csrfToken, flowId } = await begin(ALICE.email);
+        clock.advance(MINUTE);
+        const answers = await Promise.all(
+          Array.from({ length: 10 }, () =>
+            agent.post('/auth/reset/resend').set('x-csrf-token', csrfToken).send({ flowId }),
+          ),
+        );
+        assert.equal(answers.filter((answer) => answer.status === 202).length, 1);
+        const user = await store.users.findByEmail(ALICE.email);
+        const counted = await store.counters.peek(`reset-mail:user:${user?.id}`, clock.now());
+        assert.equal(counted.count, 2, 'the start and the one resend that went out');
+      });
+
       it('is never blocked by a sign-in lockout, and a completed reset clears the lockout', async () => {
         for (let i = 0; i < 10; i += 1) await signInStatus('wrong password');
         assert.equal(await signInStatus(ALICE.password), 429);
