@@ -1,40 +1,10 @@
 /**
  * The example app's own pages. Every value is escaped with escape-html by the
- * {@link html} tag; pages carry no script and only external stylesheets, so
+ * library's `html` tag; pages carry no script and only external stylesheets, so
  * a strict Content-Security-Policy holds.
  */
-import escapeHtml from 'escape-html';
-import type { SsprUser } from '../lib/index.js';
+import { html, type SafeHtml, type SsprUser } from '../lib/index.js';
 import type { DevMail } from './dev-inbox.js';
-
-/** Markup built by {@link html}: safe to interpolate into more markup. */
-export class Html {
-  constructor(readonly value: string) {}
-  toString(): string {
-    return this.value;
-  }
-}
-
-type Value = Html | string | number | null | undefined | false | readonly Value[];
-
-function render(value: Value): string {
-  if (value === null || value === undefined || value === false) return '';
-  if (value instanceof Html) return value.value;
-  if (Array.isArray(value)) return value.map(render).join('');
-  return escapeHtml(String(value));
-}
-
-/**
- * A tagged template that escapes every interpolated value unless it is
- * itself {@link Html}. Attribute values must be quoted in the template.
- */
-export function html(strings: TemplateStringsArray, ...values: Value[]): Html {
-  let out = strings[0] ?? '';
-  values.forEach((value, i) => {
-    out += render(value) + (strings[i + 1] ?? '');
-  });
-  return new Html(out);
-}
 
 /** The Content-Security-Policy of the app's pages: no script at all, styles from this site only. */
 export const PAGE_CSP =
@@ -70,7 +40,7 @@ export interface PageOptions {
 }
 
 /** The page frame, using express-sspr's stylesheets so the app and the sign-in pages look alike. */
-export function layout(options: PageOptions, body: Html): string {
+export function layout(options: PageOptions, body: SafeHtml): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -131,7 +101,7 @@ ${model.devInbox ? html`<li><a href="/dev/mail">Dev inbox</a> (mail the app has 
   );
 }
 
-function list(values: readonly string[]): Html | string {
+function list(values: readonly string[]): SafeHtml | string {
   return values.length === 0 ? html`<em>none</em>` : values.join(', ');
 }
 
