@@ -111,6 +111,21 @@ function lines(...parts: Array<string | null>): string {
   return `${parts.filter((part): part is string => part !== null).join('\n\n')}\n`;
 }
 
+/**
+ * A mail of a heading and two paragraphs, no code and no link: "reset is not
+ * enabled for your account" and "someone tried to reset this address".
+ */
+function noticeMail(context: MailContext, kind: 'notEnabled' | 'unknown'): RenderedMail {
+  const heading = m(context, `mail.${kind}.heading`);
+  const body = m(context, `mail.${kind}.body`);
+  const ignore = m(context, `mail.${kind}.ignore`);
+  return {
+    subject: m(context, `mail.${kind}.subject`),
+    text: lines(heading, body, ignore, footerText(context)),
+    html: frame(context, heading, html`${paragraph(body)}${paragraph(ignore)}`),
+  };
+}
+
 /** The default mails. */
 export const defaultMailTemplates: MailTemplates = {
   resetCode(context, model) {
@@ -140,23 +155,7 @@ ${paragraph(m(context, 'mail.code.ignore'))}`,
     };
   },
 
-  resetNotEnabled(context) {
-    const heading = m(context, 'mail.notEnabled.heading');
-    return {
-      subject: m(context, 'mail.notEnabled.subject'),
-      text: lines(
-        heading,
-        m(context, 'mail.notEnabled.body'),
-        m(context, 'mail.notEnabled.ignore'),
-        footerText(context),
-      ),
-      html: frame(
-        context,
-        heading,
-        html`${paragraph(m(context, 'mail.notEnabled.body'))}${paragraph(m(context, 'mail.notEnabled.ignore'))}`,
-      ),
-    };
-  },
+  resetNotEnabled: (context) => noticeMail(context, 'notEnabled'),
 
   passwordChanged(context, model) {
     const heading = m(context, 'mail.changed.heading');
@@ -185,21 +184,5 @@ ${paragraph(m(context, 'mail.changed.warning'))}`,
     };
   },
 
-  unknownRecipient(context) {
-    const heading = m(context, 'mail.unknown.heading');
-    return {
-      subject: m(context, 'mail.unknown.subject'),
-      text: lines(
-        heading,
-        m(context, 'mail.unknown.body'),
-        m(context, 'mail.unknown.ignore'),
-        footerText(context),
-      ),
-      html: frame(
-        context,
-        heading,
-        html`${paragraph(m(context, 'mail.unknown.body'))}${paragraph(m(context, 'mail.unknown.ignore'))}`,
-      ),
-    };
-  },
+  unknownRecipient: (context) => noticeMail(context, 'unknown'),
 };
