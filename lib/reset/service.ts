@@ -115,18 +115,26 @@ export class ResetService {
     }
   }
 
-  /** Counts one reset mail for the account; past the hourly cap, `rate_limited`. */
-  private async countEmail(accountKey: string): Promise<void> {
-    const now = this.deps.clock.now();
-    const { count, resetAt } = await this.deps.store.counters.hit(`reset-mail:${accountKey}`, {
-      windowMs: HOUR_MS,
-      now,
+  /** The counter of reset mails sent to one account (or unknown address) this hour. */
+  private static mailCounter(accountKey: string): string {
+    return `reset-mail:${accountKey}`;
+  }
+
+  /** The answer once an account has had its reset mails for the hour. */
+  private static tooManyMails(resetAt: Date | null, now: Date): SsprError {
+    const retryAfterSeconds = resetAt
+      ? Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000))
+      : 1;
+    return new SsprError('rate_limited', 'Too many codes were requested. Try again later.', {
+      retryAfterSeconds,
     });
-    if (count > this.deps.options.maxEmailsPerHour) {
-      throw new SsprError('rate_limited', 'Too many codes were requested. Try again later.', {
-        retryAfterSeconds: Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000)),
-      });
-    }
+  }
+
+  /** Counts one reset mail for the account; past the hourly cap, `rate_limited`. */
+  private async countEmail(accountKey: string, now: Date): Promise<void> {
+    const key = ResetService.mailCounter(accountKey);
+    const { count, resetAt } = await this.deps.store.counters.hit(key, { windowMs: HOUR_MS, now });
+    if (count > this.deps.options.maxEmailsPerHour) throw ResetService.tooManyMails(resetAt, now);
   }
 
   /**
@@ -134,17 +142,9 @@ export class ResetService {
    * counting one: only the resend that wins the code replacement counts, so
    * parallel clicks cost one mail of the allowance, not one each.
    */
-  private async checkEmailAllowance(accountKey: string): Promise<void> {
-    const now = this.deps.clock.now();
-    const { count, resetAt } = await this.deps.store.counters.peek(`reset-mail:${accountKey}`, now);
-    if (count >= this.deps.options.maxEmailsPerHour) {
-      const retryAfterSeconds = resetAt
-        ? Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000))
-        : 1;
-      throw new SsprError('rate_limited', 'Too many codes were requested. Try again later.', {
-        retryAfterSeconds,
-      });
-    }
+  private async checkEmailAllowance(accountKey: string, now: Date): Promise<void> {
+    const { count, resetAt } = await this.deps.store.counters.peek(ResetService.mailCounter(accountKey), now);
+    if (count >= this.deps.options.maxEmailsPerHour) throw ResetService.tooManyMails(resetAt, now);
   }
 
   /**
@@ -162,7 +162,7 @@ export class ResetService {
     const user = await store.users.findByEmail(email);
     const eligible = user !== null && ResetScopeReader.covers(policy, user);
     const accountKey = this.accountKey(user, email);
-    await this.countEmail(accountKey);
+    await this.countEmail(accountKey, this.deps.clock.now());
 
     const now = clock.now();
     const id = randomId(random, 18);
@@ -248,7 +248,7 @@ export class ResetService {
     if (flow.codesSent >= options.maxCodesPerFlow) {
       throw new SsprError('rate_limited', 'Too many codes were requested. Start again later.');
     }
-    await this.checkEmailAllowance(flow.accountKey);
+    await this.checkEmailAllowance(flow.accountKey, now);
     const code = generateCode(random, options.codeDigits);
     const resendAfter = new Date(now.getTime() + options.resendAfterMs);
     const replaced = await store.resetFlows.replaceCode(
@@ -265,7 +265,7 @@ export class ResetService {
         retryAfterSeconds: 1,
       });
     }
-    await store.counters.hit(`reset-mail:${flow.accountKey}`, { windowMs: HOUR_MS, now });
+    await store.counters.hit(ResetService.mailCounter(flow.accountKey), { windowMs: HOUR_MS, now });
     const user = await this.resendTarget(flow);
     await this.mailFor(user, !flow.decoy, '', code, requester);
     return { resendAfter };
