@@ -13,6 +13,7 @@ import nodemailer from 'nodemailer';
 import supertest from 'supertest';
 import { createExampleApp, type DevMail, type ExampleApp, loadConfigFromEnv } from '../../example-app/app.js';
 import type { ExampleConfig } from '../../example-app/config.js';
+import { csrfFromPage } from '../support/app.js';
 import { openMongo } from '../support/mongo.js';
 
 const SEED_FILE = fileURLToPath(new URL('../../example-app/seed.json', import.meta.url));
@@ -39,9 +40,9 @@ function testConfig(extra: Partial<ExampleConfig> = {}): ExampleConfig {
 
 /** The value of the hidden `_csrf` field of a page. */
 function csrfField(page: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(page);
-  assert.ok(match?.[1], 'the page has a _csrf field');
-  return match[1];
+  const token = csrfFromPage(page);
+  assert.ok(token, 'the page has a _csrf field');
+  return token;
 }
 
 /** Signs in through the HTML form, as a browser would. */

@@ -3,7 +3,7 @@ import supertest from 'supertest';
 import { en, type MessageKey } from '../../lib/i18n/en.js';
 import { createIdentity } from '../../lib/identity.js';
 import { memoryStore } from '../../lib/store/memory/index.js';
-import { agentWithCsrf, buildTestApp, TEST_SECRET, type TestApp } from '../support/app.js';
+import { agentWithCsrf, buildTestApp, csrfFromPage, TEST_SECRET, type TestApp } from '../support/app.js';
 import { SmtpCapture } from '../support/smtp.js';
 
 const ALICE = { email: 'alice@example.com', password: 'correct horse battery staple' };
@@ -16,10 +16,6 @@ function pseudoCatalogue(): Record<MessageKey, string> {
   return Object.fromEntries(
     (Object.keys(en) as MessageKey[]).map((key) => [key, `[xx] ${en[key]}`]),
   ) as Record<MessageKey, string>;
-}
-
-function csrfOf(markup: string): string {
-  return /name="_csrf" value="([^"]+)"/.exec(markup)?.[1] ?? '';
 }
 
 describe('languages', () => {
@@ -52,7 +48,7 @@ describe('languages', () => {
   /** Starts a reset as pages, in a language, and returns the agent on the code page. */
   async function startAsPages(agent: Agent, email: string, language: string) {
     const first = await agent.get('/auth/reset').set('Accept-Language', language).expect(200);
-    const csrfToken = csrfOf(first.text);
+    const csrfToken = csrfFromPage(first.text);
     await agent
       .post('/auth/reset')
       .set('Accept-Language', language)

@@ -4,7 +4,7 @@ import supertest from 'supertest';
 import type { Random } from '../../lib/random.js';
 import { cryptoRandom } from '../../lib/random.js';
 import type { Store } from '../../lib/store/types.js';
-import { agentWithCsrf, buildTestApp, type TestApp } from '../support/app.js';
+import { agentWithCsrf, buildTestApp, csrfFromPage, type TestApp } from '../support/app.js';
 import { backends } from '../support/backends.js';
 import { HOUR, ManualClock, MINUTE, SECOND } from '../support/clock.js';
 import { SmtpCapture } from '../support/smtp.js';
@@ -152,7 +152,7 @@ for (const backend of backends) {
         const first = await agent.get('/auth/reset').expect(200);
         assert.match(first.text, /<label for="email">Email address<\/label>/);
         assert.match(first.text, /<button type="submit">Send verification code<\/button>/);
-        const csrfToken = /name="_csrf" value="([^"]+)"/.exec(first.text)?.[1] ?? '';
+        const csrfToken = csrfFromPage(first.text);
         const sent = await agent
           .post('/auth/reset')
           .type('form')
@@ -192,7 +192,7 @@ for (const backend of backends) {
       it('shows a wrong code on the code page with the tries left', async () => {
         const agent = supertest.agent(t.app);
         const page = await agent.get('/auth/reset');
-        const csrfToken = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+        const csrfToken = csrfFromPage(page.text);
         await agent.post('/auth/reset').type('form').send({ email: ALICE.email, _csrf: csrfToken });
         const wrong = await agent
           .post('/auth/reset/verify')
@@ -206,7 +206,7 @@ for (const backend of backends) {
       it('refuses different passwords in the two fields', async () => {
         const agent = supertest.agent(t.app);
         const page = await agent.get('/auth/reset');
-        const csrfToken = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+        const csrfToken = csrfFromPage(page.text);
         await agent.post('/auth/reset').type('form').send({ email: ALICE.email, _csrf: csrfToken });
         await deliver();
         await agent
@@ -362,7 +362,7 @@ for (const backend of backends) {
       it('never shows the code in a response, a redirect, a log line or an audit event', async () => {
         const agent = supertest.agent(t.app);
         const page = await agent.get('/auth/reset');
-        const csrfToken = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+        const csrfToken = csrfFromPage(page.text);
         const responses = [
           await agent.post('/auth/reset').type('form').send({ email: ALICE.email, _csrf: csrfToken }),
         ];

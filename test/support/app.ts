@@ -114,3 +114,8 @@ export function sessionCookie(response: { headers: Record<string, unknown> }): s
   }
   return null;
 }
+
+/** The value of a page's hidden `_csrf` field ('' when it has none). */
+export function csrfFromPage(markup: string): string {
+  return /name="_csrf" value="([^"]+)"/.exec(markup)?.[1] ?? '';
+}

@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
 import supertest from 'supertest';
 import { PAGE_CSP } from '../../lib/http/pages.js';
-import { agentWithCsrf, buildTestApp, type TestApp } from '../support/app.js';
+import { agentWithCsrf, buildTestApp, csrfFromPage, type TestApp } from '../support/app.js';
 import { SmtpCapture } from '../support/smtp.js';
 
 const ADMIN = { email: 'admin@example.com', password: 'ops correct horse 42' };
 const ALICE = { email: 'alice@example.com', password: 'correct horse battery staple' };
 
 type Agent = ReturnType<typeof supertest.agent>;
-
-function csrfOf(markup: string): string {
-  return /name="_csrf" value="([^"]+)"/.exec(markup)?.[1] ?? '';
-}
 
 describe('pages as served by the routers', () => {
   let smtp: SmtpCapture;
@@ -36,7 +32,7 @@ describe('pages as served by the routers', () => {
     const user: Agent = supertest.agent(t.app);
     const start = await user.get('/auth/reset');
     keep('reset start', start);
-    const csrfToken = csrfOf(start.text);
+    const csrfToken = csrfFromPage(start.text);
     await user.post('/auth/reset').type('form').send({ email: ALICE.email, _csrf: csrfToken });
     keep('reset verify', await user.get('/auth/reset/verify'));
     keep(
@@ -77,7 +73,7 @@ describe('pages as served by the routers', () => {
       await admin
         .post('/auth/admin/password-reset')
         .type('form')
-        .send({ enabled: 'selected', groups: '', _csrf: csrfOf(blade.text) }),
+        .send({ enabled: 'selected', groups: '', _csrf: csrfFromPage(blade.text) }),
     );
     keep('audit', await admin.get('/auth/admin/audit'));
   });
