@@ -16,7 +16,7 @@ describe('log lines and audit events (SECURITY.md LO-1, LO-3)', () => {
     });
     assert.equal(lines.length, 1);
     const line = lines[0] ?? '';
-    assert.doesNotMatch(line, /[\r\n\u0000\u2028]/);
+    assert.doesNotMatch(line, /[\p{Cc}\u2028]/u);
     const parsed = JSON.parse(line) as Record<string, string>;
     assert.equal(parsed.ip, '10.0.0.1\\u000d\\u000a{"level":"info","event":"forged"}');
     assert.equal(parsed.note, 'a\\u0000b\\u2028c');
