@@ -4,7 +4,13 @@ import { SsprError } from '../errors.js';
 import { type Random, randomId } from '../random.js';
 import type { UserQuery, UserRecord, UserStore } from '../store/types.js';
 import type { PasswordHasher } from './hasher.js';
-import { isValidEmail, isValidUsername, normalizeEmail, normalizeUsername } from './normalize.js';
+import {
+  isValidEmail,
+  isValidLabel,
+  isValidUsername,
+  normalizeEmail,
+  normalizeUsername,
+} from './normalize.js';
 import type { PasswordPolicy } from './password-policy.js';
 
 /** A signed-in user as the app sees it (`req.user`). Holds nothing secret. */
@@ -54,10 +60,8 @@ export function toSsprUser(user: UserRecord): SsprUser {
   return { ...toPublicUser(user), credentialsVersion: user.credentialsVersion };
 }
 
-const LABEL = /^[\p{L}\p{N} ._:@-]{1,64}$/u;
-
 function label(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !LABEL.test(value)) {
+  if (!isValidLabel(value)) {
     throw new SsprError('invalid_request', `${field} must be 1-64 letters, digits, spaces or . _ : @ -`, {
       details: { field },
     });

@@ -25,3 +25,10 @@ const USERNAME_PATTERN = /^[\p{L}\p{N}._-]{1,64}$/u;
 export function isValidUsername(username: string): boolean {
   return USERNAME_PATTERN.test(username);
 }
+
+const LABEL_PATTERN = /^[\p{L}\p{N} ._:@-]{1,64}$/u;
+
+/** Whether a group or role name is acceptable: 1-64 letters, digits, spaces and `. _ : @ -`. */
+export function isValidLabel(value: unknown): value is string {
+  return typeof value === 'string' && LABEL_PATTERN.test(value);
+}

@@ -1,3 +1,4 @@
+import { isValidLabel } from '../accounts/normalize.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { SsprError } from '../errors.js';
@@ -12,7 +13,6 @@ export interface PolicyInput {
 }
 
 const SCOPES: readonly ResetScope[] = ['none', 'selected', 'all'];
-const GROUP = /^[\p{L}\p{N} ._:@-]{1,64}$/u;
 
 /**
  * Validates a policy change from any source (HTTP, CLI, code): `enabled` is
@@ -37,7 +37,7 @@ export function parsePolicyInput(input: unknown): { enabled: ResetScope; groups:
       });
     }
     for (const group of groups) {
-      if (typeof group !== 'string' || !GROUP.test(group)) {
+      if (!isValidLabel(group)) {
         throw new SsprError(
           'invalid_request',
           'Each group must be a name of 1-64 letters, digits, spaces or . _ : @ -',
