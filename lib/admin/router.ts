@@ -1,8 +1,8 @@
-import express, { type Request, type RequestHandler, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { SsprUser } from '../accounts/accounts.js';
 import type { AuditEventType } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
-import { SsprError } from '../errors.js';
+import { isSsprError, SsprError } from '../errors.js';
 import { bodyOf, bodyParsers } from '../http/body.js';
 import type { Csrf } from '../http/csrf.js';
 import type { ErrorView } from '../http/error-handler.js';
@@ -10,7 +10,7 @@ import { wantsJson } from '../http/negotiate.js';
 import type { Pages } from '../http/pages.js';
 import { ipRateLimit } from '../http/rate-limit.js';
 import type { RateLimit } from '../options.js';
-import type { ResetScope, Store } from '../store/types.js';
+import type { PasswordResetPolicy, ResetScope, Store } from '../store/types.js';
 import type { PolicyBladeModel } from '../views/admin.js';
 import { nextCursor, parseAuditQuery } from './audit-query.js';
 import type { PolicyAdmin, PolicyInput } from './policy.js';
@@ -146,29 +146,40 @@ export function createAdminRouter(deps: AdminRouterDeps, authorize: Authorize = 
   router.post('/password-reset', limit, ...parse, csrf.protect, async (req, res) => {
     const body = bodyOf(req);
     const input = { enabled: body.enabled, groups: groupsFromForm(body.groups) };
-    if (!wantsJson(req)) {
-      const typedGroups = typeof body.groups === 'string' ? body.groups.slice(0, 500) : '';
-      const enabled = (['none', 'selected', 'all'] as const).includes(body.enabled as ResetScope)
-        ? (body.enabled as ResetScope)
-        : 'none';
-      // Rendered by the error handler, which cannot await: the report is read before the change.
-      const current = await policy.get();
-      const report = await eligibilityReport(store.users, current);
-      res.locals.ssprErrorView = ((error, request, localized) =>
-        pages.templates.adminPolicy(pages.context(request, csrf), {
-          policy: current,
-          report,
-          groupsText: typedGroups,
-          enabled,
-          saved: false,
-          error: localized.message,
-          errorField: typeof error.details.field === 'string' ? error.details.field : null,
-        })) satisfies ErrorView;
+    let updated: PasswordResetPolicy;
+    try {
+      updated = await policy.set(input as unknown as PolicyInput, {
+        actor: actorOf(req),
+        ip: req.ip ?? null,
+      });
+    } catch (error) {
+      // A refused change is shown on the blade; its counts are read only then.
+      if (!wantsJson(req) && isSsprError(error)) await attachBladeErrorView(res, body);
+      throw error;
     }
-    await policy.set(input as unknown as PolicyInput, { actor: actorOf(req), ip: req.ip ?? null });
-    if (wantsJson(req)) res.json(await policy.get());
+    if (wantsJson(req)) res.json(updated);
     else res.redirect(303, `${req.baseUrl}/password-reset?saved=1`);
   });
+
+  /** Lets the error handler (which cannot await) render the blade with what was typed. */
+  async function attachBladeErrorView(res: Response, body: Record<string, unknown>): Promise<void> {
+    const typedGroups = typeof body.groups === 'string' ? body.groups.slice(0, 500) : '';
+    const enabled = (['none', 'selected', 'all'] as const).includes(body.enabled as ResetScope)
+      ? (body.enabled as ResetScope)
+      : 'none';
+    const current = await policy.get();
+    const report = await eligibilityReport(store.users, current);
+    res.locals.ssprErrorView = ((error, request, localized) =>
+      pages.templates.adminPolicy(pages.context(request, csrf), {
+        policy: current,
+        report,
+        groupsText: typedGroups,
+        enabled,
+        saved: false,
+        error: localized.message,
+        errorField: typeof error.details.field === 'string' ? error.details.field : null,
+      })) satisfies ErrorView;
+  }
 
   router.get('/password-reset/eligibility', async (_req, res) => {
     res.json(await eligibilityReport(store.users, await policy.get()));
